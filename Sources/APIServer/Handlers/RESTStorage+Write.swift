@@ -1,0 +1,170 @@
+import Foundation
+import KubeAPI
+import Store
+
+extension RESTStorage {
+    func schema(for def: ResourceDefinition) -> JSONValue? {
+        if let s = def.schema { return s }
+        return def.openAPIName.flatMap { schemas.schema(named: $0) }
+    }
+
+    var managedFields: ManagedFields { ManagedFields(paths: FieldPaths(index: schemas)) }
+
+    /// apiVersion/kind in a body must name this resource (or be left out).
+    static func checkTypeMeta(_ object: inout JSONValue, _ def: ResourceDefinition) throws(StatusError) {
+        guard object.objectValue != nil else {
+            throw StatusError.badRequest("the object provided is unrecognized (must be of type \(def.kind))")
+        }
+        if let apiVersion = object["apiVersion"].stringValue, !apiVersion.isEmpty, apiVersion != def.groupVersion {
+            throw StatusError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(def.groupVersion))")
+        }
+        if let kind = object["kind"].stringValue, !kind.isEmpty, kind != def.kind {
+            throw StatusError.badRequest("the kind in the data (\(kind)) does not match the expected kind (\(def.kind))")
+        }
+        object["apiVersion"] = .string(def.groupVersion)
+        object["kind"] = .string(def.kind)
+    }
+
+    /// NamespaceLifecycle admission: the namespace must exist and not be terminating.
+    func checkNamespaceAccepts(_ def: ResourceDefinition, namespace: String, name: String) async throws(StatusError) {
+        let ns: JSONValue
+        do {
+            ns = try await get(CoreKinds.namespaces, namespace: nil, name: namespace)
+        } catch {
+            if error.code == 404 { throw StatusError.notFound(resource: "namespaces", group: "", name: namespace) }
+            throw error
+        }
+        if !ns["metadata"]["deletionTimestamp"].isNull {
+            throw StatusError.forbidden(
+                resource: def.resource, group: def.group, name: name,
+                reason: "unable to create new content in namespace \(namespace) because it is being terminated")
+        }
+    }
+
+    func validate(_ object: JSONValue, old: JSONValue?, _ def: ResourceDefinition) throws(StatusError) {
+        var errs = ObjectMetaRules.validate(object, def, isCreate: old == nil)
+        if let old {
+            if old["metadata"]["name"] != object["metadata"]["name"] {
+                errs.append(.invalid("metadata.name", object["metadata"]["name"], "field is immutable"))
+            }
+            if !old["metadata"]["deletionTimestamp"].isNull {
+                let before = Set((old["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue))
+                let after = (object["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue)
+                if let added = after.first(where: { !before.contains($0) }) {
+                    errs.append(.forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers []string{\"\(added)\"}"))
+                }
+            }
+        }
+        errs += def.validator?(object, old) ?? []
+        if !errs.isEmpty {
+            throw StatusError.invalid(kind: def.kind, group: def.group, name: object["metadata"]["name"].stringValue ?? "", causes: errs)
+        }
+    }
+
+    func create(
+        _ def: ResourceDefinition, namespace: String?, body: JSONValue, options: WriteOptions,
+        admit: (@Sendable (inout JSONValue) async throws(StatusError) -> Void)? = nil
+    ) async throws(StatusError) -> JSONValue {
+        var object = body
+        try Self.checkTypeMeta(&object, def)
+        if def.namespaced {
+            guard let namespace else { throw StatusError.badRequest("the server could not find the requested resource") }
+            if let bodyNamespace = object["metadata"]["namespace"].stringValue, !bodyNamespace.isEmpty, bodyNamespace != namespace {
+                throw StatusError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+        }
+        if let conversion = def.conversion {
+            object = conversion.toStorage(object)
+            object["apiVersion"] = .string(def.groupVersion)
+        }
+        ObjectMetaRules.prepareForCreate(&object, def, namespace: namespace)
+        let name = object["metadata"]["name"].stringValue ?? ""
+        if def.namespaced, let namespace { try await checkNamespaceAccepts(def, namespace: namespace, name: name) }
+        def.defaulter?(&object)
+        if let admit { try await admit(&object) }
+        try validate(object, old: nil, def)
+        if !options.isApply {
+            managedFields.recordUpdate(old: nil, new: &object, manager: options.fieldManager, schema: schema(for: def), subresource: nil)
+        }
+        if options.dryRun {
+            return def.conversion.map { $0.fromStorage(object) } ?? object
+        }
+        do {
+            let kv = try await store.create(def.storageKey(namespace: namespace, name: name), value: ObjectCodec.encode(object, def))
+            return try ObjectCodec.decode(kv, def)
+        } catch let error as StoreError {
+            throw StatusError.from(error, def, name: name)
+        } catch let error as StatusError {
+            throw error
+        } catch {
+            throw StatusError.internalError("\(error)")
+        }
+    }
+
+    /// Read-modify-write with optimistic concurrency. `transform` maps the current object
+    /// to the desired one; a `resourceVersion` it carries is a precondition. Retries lost
+    /// races when the client did not ask for a specific version.
+    func update(
+        _ def: ResourceDefinition, namespace: String?, name: String, subresource: String?, options: WriteOptions,
+        transform: (JSONValue) async throws(StatusError) -> JSONValue
+    ) async throws(StatusError) -> JSONValue {
+        for _ in 0..<16 {
+            let (current, kv) = try await read(def, namespace: namespace, name: name)
+            var new = try await transform(current)
+            try Self.checkTypeMeta(&new, def)
+            if let bodyName = new["metadata"]["name"].stringValue, !bodyName.isEmpty, bodyName != name {
+                throw StatusError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+            }
+            if def.namespaced, let namespace, let bodyNamespace = new["metadata"]["namespace"].stringValue,
+                !bodyNamespace.isEmpty, bodyNamespace != namespace
+            {
+                throw StatusError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+            new["metadata"]["name"] = .string(name)
+            let precondition = new["metadata"]["resourceVersion"].stringValue.flatMap { $0.isEmpty ? nil : Revision($0) }
+            if let precondition, precondition != kv.modRevision {
+                throw StatusError.conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)
+            }
+            if let conversion = def.conversion { new = conversion.toStorage(new) }
+            var storedCurrent = def.conversion.map { $0.toStorage(current) } ?? current
+            storedCurrent["apiVersion"] = new["apiVersion"]
+            ObjectMetaRules.prepareForUpdate(&new, old: storedCurrent, def, subresource: subresource)
+            if subresource != "status" { def.defaulter?(&new) }
+            try validate(new, old: storedCurrent, def)
+            if ObjectMetaRules.semanticallyEqual(new, storedCurrent) { return current }
+            if !options.isApply {
+                managedFields.recordUpdate(old: storedCurrent, new: &new, manager: options.fieldManager, schema: schema(for: def), subresource: subresource)
+            }
+            let finalizers = new["metadata"]["finalizers"].arrayValue ?? []
+            let finishDeletion = !new["metadata"]["deletionTimestamp"].isNull && finalizers.isEmpty
+                && (def.resource != "namespaces" || (new["spec"]["finalizers"].arrayValue ?? []).isEmpty)
+            if options.dryRun {
+                new["metadata"]["resourceVersion"] = .string(String(kv.modRevision))
+                return def.conversion.map { $0.fromStorage(new) } ?? new
+            }
+            do {
+                let key = def.storageKey(namespace: namespace, name: name)
+                if finishDeletion {
+                    let deleted = try await store.delete(key, expectedRevision: kv.modRevision)
+                    var gone = new
+                    gone["metadata"]["resourceVersion"] = .string(String(deleted.modRevision))
+                    return def.conversion.map { $0.fromStorage(gone) } ?? gone
+                }
+                let written = try await store.update(key, value: ObjectCodec.encode(new, def), expectedRevision: kv.modRevision)
+                return try ObjectCodec.decode(written, def)
+            } catch StoreError.revisionMismatch {
+                if precondition != nil {
+                    throw StatusError.conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)
+                }
+                continue
+            } catch let error as StoreError {
+                throw StatusError.from(error, def, name: name)
+            } catch let error as StatusError {
+                throw error
+            } catch {
+                throw StatusError.internalError("\(error)")
+            }
+        }
+        throw StatusError.conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import KubeAPI
+import Logging
+import Store
+
+/// Options that shape a write.
+struct WriteOptions: Sendable {
+    var dryRun = false
+    var fieldManager = ""
+    /// Strict, Warn or Ignore.
+    var fieldValidation = "Strict"
+    var force = false
+    var user = UserInfo.anonymous
+    /// Apply writes carry their own managedFields; every other write is an Update.
+    var isApply = false
+}
+
+/// The generic REST semantics of every resource on top of a `KVStore`: what
+/// kube-apiserver's generic registry does (metadata, optimistic concurrency, generation,
+/// finalizers, selectors, pagination).
+struct RESTStorage: Sendable {
+    let store: any KVStore
+    let schemas: SchemaIndex
+    let logger: Logger
+
+    func read(_ def: ResourceDefinition, namespace: String?, name: String) async throws(StatusError) -> (JSONValue, KeyValue) {
+        let kv: KeyValue?
+        do {
+            kv = try await store.get(def.storageKey(namespace: namespace, name: name))
+        } catch {
+            throw StatusError.from(error, def, name: name)
+        }
+        guard let kv else { throw StatusError.notFound(resource: def.resource, group: def.group, name: name) }
+        return (try ObjectCodec.decode(kv, def), kv)
+    }
+
+    func get(_ def: ResourceDefinition, namespace: String?, name: String) async throws(StatusError) -> JSONValue {
+        try await read(def, namespace: namespace, name: name).0
+    }
+
+    struct ListResult {
+        var items: [JSONValue]
+        var resourceVersion: Revision
+        var continueToken: String?
+        var remainingItemCount: Int?
+    }
+
+    /// Field values a selector can name for this kind.
+    static func fields(_ object: JSONValue, _ def: ResourceDefinition) -> [String: String] {
+        var fields = def.selectableFields?(object) ?? [:]
+        fields["metadata.name"] = object["metadata"]["name"].stringValue ?? ""
+        if def.namespaced { fields["metadata.namespace"] = object["metadata"]["namespace"].stringValue ?? "" }
+        return fields
+    }
+
+    static func labels(_ object: JSONValue) -> [String: String] {
+        (object["metadata"]["labels"].objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+
+    /// Checks that a field selector only names fields the kind supports (kube's BadRequest texts).
+    static func checkFieldSelector(_ selector: FieldSelector, _ def: ResourceDefinition, labelSelector: String) throws(StatusError) {
+        let sample = fields(.emptyObject, def)
+        for r in selector.requirements where sample[r.field] == nil {
+            let gr = def.group.isEmpty ? "/\(def.version), Resource=\(def.resource)" : "\(def.group)/\(def.version), Resource=\(def.resource)"
+            let prefix = "Unable to find \"\(gr)\" that match label selector \"\(labelSelector)\", field selector \"\(selector.text)\": "
+            if def.selectableFields == nil {
+                let known = def.namespaced ? "\"metadata.name\", \"metadata.namespace\"" : "\"metadata.name\""
+                throw StatusError.badRequest(prefix + "\"\(r.field)\" is not a known field selector: only \(known)")
+            }
+            throw StatusError.badRequest(prefix + "field label not supported: \(r.field)")
+        }
+    }
+
+    func list(
+        _ def: ResourceDefinition, namespace: String?, labelSelector: LabelSelector, fieldSelector: FieldSelector,
+        limit: Int, continueToken: String?, resourceVersion: String?
+    ) async throws(StatusError) -> ListResult {
+        let prefix = def.storagePrefix(namespace: namespace)
+        var startAfter: String?
+        var atRevision: Revision?
+        if let continueToken {
+            let token = try ContinueToken.decode(continueToken)
+            startAfter = prefix + token.start
+            atRevision = token.revision
+        } else if let rv = resourceVersion, !rv.isEmpty, rv != "0" {
+            guard let r = Revision(rv) else { throw StatusError.badRequest("invalid resource version: \(rv)") }
+            atRevision = r
+        }
+        let filtering = !labelSelector.isEmpty || !fieldSelector.isEmpty
+        var items: [JSONValue] = []
+        var lastKey: String?
+        var more = false
+        var remaining: Int?
+        var readRevision: Revision = 0
+        do {
+            while true {
+                let batch = limit > 0 ? max(limit - items.count, filtering ? 500 : 0) : 0
+                let page = try await store.range(prefix: prefix, startAfter: startAfter, limit: batch, revision: atRevision)
+                atRevision = page.revision
+                readRevision = page.revision
+                var consumed = 0
+                for kv in page.items {
+                    consumed += 1
+                    let object = try ObjectCodec.decode(kv, def)
+                    lastKey = kv.key
+                    if filtering {
+                        guard labelSelector.matches(Self.labels(object)), fieldSelector.matches(Self.fields(object, def)) else { continue }
+                    }
+                    items.append(object)
+                    if limit > 0 && items.count == limit { break }
+                }
+                let stoppedEarly = consumed < page.items.count
+                if limit > 0 && items.count == limit {
+                    more = stoppedEarly || page.more
+                    if more && !filtering { remaining = page.count - consumed }
+                    break
+                }
+                if !page.more { break }
+                startAfter = page.items.last?.key
+            }
+        } catch let error as StoreError {
+            throw StatusError.from(error, def, name: "")
+        } catch let error as StatusError {
+            throw error
+        } catch {
+            throw StatusError.internalError("\(error)")
+        }
+        var token: String?
+        if more, let lastKey {
+            token = ContinueToken(revision: readRevision, start: String(lastKey.dropFirst(prefix.count))).encoded()
+        }
+        if limit == 0 || !more { remaining = nil }
+        return ListResult(items: items, resourceVersion: readRevision, continueToken: token, remainingItemCount: remaining)
+    }
+}

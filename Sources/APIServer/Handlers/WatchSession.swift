@@ -1,0 +1,104 @@
+import KubeAPI
+import Store
+
+/// One watch: the initial events (when asked for) and then store events turned into
+/// Kubernetes watch events, filtered by selectors the way kube-apiserver filters them
+/// (an object that stops matching is DELETED for this watcher, one that starts is ADDED).
+struct WatchSession: Sendable {
+    let storage: RESTStorage
+    let def: ResourceDefinition
+    let namespace: String?
+    let labelSelector: LabelSelector
+    let fieldSelector: FieldSelector
+    let resourceVersion: String?
+    let sendInitialEvents: Bool?
+    let allowBookmarks: Bool
+
+    struct Event: Sendable {
+        var type: String
+        var object: JSONValue
+    }
+
+    private func matches(_ object: JSONValue) -> Bool {
+        labelSelector.matches(RESTStorage.labels(object)) && fieldSelector.matches(RESTStorage.fields(object, def))
+    }
+
+    private func bookmark(_ revision: Revision, initialEnd: Bool) -> Event {
+        var meta: JSONValue = ["resourceVersion": .string(String(revision))]
+        if initialEnd { meta["annotations"] = ["k8s.io/initial-events-end": "true"] }
+        return Event(type: "BOOKMARK", object: ["kind": .string(def.kind), "apiVersion": .string(def.groupVersion), "metadata": meta])
+    }
+
+    static func errorEvent(_ error: StatusError) -> Event {
+        Event(type: "ERROR", object: error.statusObject)
+    }
+
+    /// Runs until the store stream ends or the task is cancelled; `emit` writes one event.
+    func run(emit: (Event) async throws -> Void) async throws {
+        let rv = resourceVersion ?? ""
+        let startRevision: Revision
+        let initial = sendInitialEvents ?? (rv.isEmpty || rv == "0")
+        if initial {
+            let list = try await storage.list(
+                def, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, limit: 0,
+                continueToken: nil, resourceVersion: (rv.isEmpty || rv == "0") ? nil : rv)
+            for item in list.items { try await emit(Event(type: "ADDED", object: item)) }
+            startRevision = list.resourceVersion
+            if sendInitialEvents == true && allowBookmarks { try await emit(bookmark(startRevision, initialEnd: true)) }
+        } else if rv.isEmpty || rv == "0" {
+            startRevision = try await currentRevision()
+        } else {
+            guard let r = Revision(rv) else { throw StatusError.badRequest("invalid resource version: \(rv)") }
+            startRevision = r
+        }
+        let stream: AsyncStream<WatchMessage>
+        do {
+            stream = try await storage.store.watch(prefix: def.storagePrefix(namespace: namespace), after: startRevision)
+        } catch {
+            try await emit(Self.errorEvent(StatusError.from(error, def, name: "")))
+            return
+        }
+        for await message in stream {
+            switch message {
+            case .events(let events):
+                for e in events {
+                    if let out = try translate(e) { try await emit(out) }
+                }
+            case .progress(let revision):
+                if allowBookmarks { try await emit(bookmark(revision, initialEnd: false)) }
+            case .failed(let error):
+                try await emit(Self.errorEvent(StatusError.from(error, def, name: "")))
+                return
+            }
+        }
+    }
+
+    private func currentRevision() async throws(StatusError) -> Revision {
+        do {
+            return try await storage.store.currentRevision()
+        } catch {
+            throw StatusError.from(error, def, name: "")
+        }
+    }
+
+    private func translate(_ e: StoreEvent) throws(StatusError) -> Event? {
+        let object = try ObjectCodec.decode(e.kv, def)
+        let previous = try e.previous.map { (kv: KeyValue) throws(StatusError) in try ObjectCodec.decode(kv, def) }
+        let filtering = !labelSelector.isEmpty || !fieldSelector.isEmpty
+        switch e.kind {
+        case .delete:
+            if filtering && !matches(previous ?? object) { return nil }
+            return Event(type: "DELETED", object: object)
+        case .put:
+            guard filtering else { return Event(type: previous == nil ? "ADDED" : "MODIFIED", object: object) }
+            let now = matches(object)
+            let before = previous.map(matches) ?? false
+            switch (before, now) {
+            case (true, true): return Event(type: "MODIFIED", object: object)
+            case (false, true): return Event(type: "ADDED", object: object)
+            case (true, false): return Event(type: "DELETED", object: object)
+            case (false, false): return nil
+            }
+        }
+    }
+}

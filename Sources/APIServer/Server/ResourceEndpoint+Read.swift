@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KubeAPI
+import NIOCore
+import Store
+
+extension ResourceEndpoint {
+    func selectors() throws(StatusError) -> (LabelSelector, FieldSelector) {
+        let labels: LabelSelector
+        do {
+            labels = try LabelSelector.parse(query.labelSelector)
+        } catch {
+            throw StatusError.badRequest("unable to parse requirement: \(error.message)")
+        }
+        let fields: FieldSelector
+        do {
+            fields = try FieldSelector.parse(query.fieldSelector)
+        } catch {
+            throw StatusError.badRequest(error.message)
+        }
+        try RESTStorage.checkFieldSelector(fields, def, labelSelector: query.labelSelector)
+        return (labels, fields)
+    }
+
+    func get(_ request: Request) async throws -> Response {
+        guard let name = info.name else { throw StatusError.notFoundPath }
+        switch info.subresource {
+        case nil, "status":
+            return try render(try await storage.get(def, namespace: namespace, name: name), request)
+        case "scale":
+            return APIResponder.json(try ScaleSubresource.scale(of: try await storage.get(def, namespace: namespace, name: name), def))
+        case "log":
+            _ = try await storage.get(def, namespace: namespace, name: name)
+            return try await PodLogs.response(storage: storage, namespace: namespace ?? "", name: name, query: query)
+        default:
+            throw StatusError.methodNotAllowed()
+        }
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let (labels, fields) = try selectors()
+        let result = try await storage.list(
+            def, namespace: namespace, labelSelector: labels, fieldSelector: fields, limit: query.limit,
+            continueToken: query.continueToken, resourceVersion: query.resourceVersion)
+        var meta: JSONValue = ["resourceVersion": .string(String(result.resourceVersion))]
+        if let token = result.continueToken { meta["continue"] = .string(token) }
+        if let remaining = result.remainingItemCount { meta["remainingItemCount"] = .int(Int64(remaining)) }
+        switch try representation(request).kind {
+        case .table(let version):
+            return APIResponder.json(TableConverter.table(result.items, def, version: version, includeObject: query["includeObject"], listMetadata: meta))
+        case .partialMetadata(let version, _):
+            let items = result.items.map { TableConverter.partialMetadata($0, version: version) }
+            return APIResponder.json(["kind": "PartialObjectMetadataList", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": meta, "items": .array(items)])
+        default:
+            return APIResponder.json([
+                "kind": .string("\(def.kind)List"), "apiVersion": .string(def.groupVersion), "metadata": meta, "items": .array(result.items),
+            ])
+        }
+    }
+
+    func watch(_ request: Request) async throws -> Response {
+        var (labels, fields) = try selectors()
+        if let name = info.name {
+            // The legacy /watch/.../NAME form watches one object.
+            fields.requirements.append(.init(field: "metadata.name", negated: false, value: name))
+        }
+        let rep = try representation(request)
+        let session = WatchSession(
+            storage: storage, def: def, namespace: namespace, labelSelector: labels, fieldSelector: fields,
+            resourceVersion: query.resourceVersion, sendInitialEvents: query.sendInitialEvents, allowBookmarks: query.allowWatchBookmarks)
+        var timeout = Duration.seconds(1800 + Int.random(in: 0..<1800))
+        if let t = query.timeoutSeconds { timeout = .seconds(t) }
+        if let t = query.timeout, t < timeout { timeout = t }
+        let def = self.def
+        let includeObject = query["includeObject"]
+        // Fail before the 200 when the start revision is gone.
+        if let rv = query.resourceVersion, let r = Revision(rv), r > 0 {
+            let compacted = (try? await storage.store.compactedRevision()) ?? 0
+            if r + 1 < compacted {
+                let error = StatusError.expired("too old resource version: \(r) (\(compacted))")
+                return Self.watchResponse(events: [WatchSession.errorEvent(error)], rep: rep, def: def, includeObject: includeObject)
+            }
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.transferEncoding] = "chunked"
+        let deadline = timeout
+        let body = ResponseBody { writer in
+            // Events flow through a bounded buffer: a client that cannot keep up is cut
+            // off (the watch ends) and re-watches from its last resourceVersion.
+            let (chunks, sink) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(4096))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var first = true
+                    do {
+                        try await session.run { event in
+                            let encoded = Self.encode(event, rep: rep, def: def, includeObject: includeObject, first: first)
+                            first = false
+                            if case .dropped = sink.yield(encoded) { throw CancellationError() }
+                        }
+                    } catch let error as StatusError {
+                        sink.yield(Self.encode(WatchSession.errorEvent(error), rep: rep, def: def, includeObject: includeObject, first: false))
+                    } catch {}
+                    sink.finish()
+                }
+                group.addTask {
+                    try? await Task.sleep(for: deadline)
+                    sink.finish()
+                }
+                for await chunk in chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
+                group.cancelAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static func watchResponse(events: [WatchSession.Event], rep: AcceptedRepresentation, def: ResourceDefinition, includeObject: String?) -> Response {
+        var bytes: [UInt8] = []
+        for e in events { bytes += encode(e, rep: rep, def: def, includeObject: includeObject, first: true) }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func encode(_ event: WatchSession.Event, rep: AcceptedRepresentation, def: ResourceDefinition, includeObject: String?, first: Bool) -> [UInt8] {
+        var object = event.object
+        if event.type != "ERROR" && event.type != "BOOKMARK" {
+            switch rep.kind {
+            case .table(let version):
+                object = TableConverter.table(
+                    [object], def, version: version, includeObject: includeObject,
+                    listMetadata: ["resourceVersion": object["metadata"]["resourceVersion"]], includeColumns: first)
+            case .partialMetadata(let version, _):
+                object = TableConverter.partialMetadata(object, version: version)
+            default: break
+            }
+        }
+        var bytes = JSONValue.object(["type": .string(event.type), "object": object]).serialized()
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+}

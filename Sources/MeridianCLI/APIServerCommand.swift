@@ -1,0 +1,134 @@
+import APIServer
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import Store
+import StoreSQLite
+
+struct APIServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apiserver",
+        abstract: "Run a standalone Kubernetes-compatible API server (no controllers).",
+        discussion: """
+            State (the SQLite store, certificates, credentials) lives in --data-dir; restarting
+            with the same directory keeps everything.
+
+            Examples:
+              meridian apiserver --data-dir ./data --port 6443 --write-kubeconfig ./kubeconfig
+              meridian apiserver --data-dir /tmp/m --port 0 --write-kubeconfig /tmp/m/kubeconfig
+            """)
+
+    @Option(help: "Directory for the store, certificates and credentials.")
+    var dataDir: String
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port: Int = 6443
+
+    @Option(help: "Address to listen on.")
+    var bindAddress: String = "127.0.0.1"
+
+    @Option(help: "Write a kubeconfig (context 'apiserver') for the admin user to this file.")
+    var writeKubeconfig: String?
+
+    @Option(help: "Storage backend: sqlite.")
+    var store: String = "sqlite"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+        guard store == "sqlite" else { throw ValidationError("--store \(store) is not supported yet; use sqlite") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
+    }
+
+    func run() async throws {
+        let logger = ProcessBootstrap.logger(label: "meridian.apiserver", level: logLevel)
+        let metrics = ProcessBootstrap.metrics()
+        let server = try ServerAssembly.apiServer(
+            dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: "apiserver", kubeconfigPath: writeKubeconfig,
+            metrics: metrics, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Process-wide setup done once by a command: logging and the metrics backend.
+enum ProcessBootstrap {
+    static func logger(label: String, level: String) -> Logger {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: label)
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
+    }
+
+    static func metrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }
+}
+
+/// Builds the services the commands run.
+enum ServerAssembly {
+    struct StartupError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func adminToken(dataDir: String) throws -> String {
+        let path = (dataDir as NSString).appendingPathComponent("admin.token")
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+            return existing
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        let token = bytes.map { String(format: "%02x", $0) }.joined()
+        try token.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        return token
+    }
+
+    static func apiServer(
+        dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
+        metrics: PrometheusCollectorRegistry, logger: Logger
+    ) throws -> KubeAPIServer {
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StartupError(description: "cannot create data directory \(dataDir): \(error.localizedDescription)")
+        }
+        let hosts = bindAddress == "0.0.0.0" ? [] : [bindAddress]
+        let pki = try PKI.loadOrCreate(directory: dataDir, hosts: hosts)
+        let token = try adminToken(dataDir: dataDir)
+        let store: any KVStore
+        do {
+            store = try SQLiteStore(path: (dataDir as NSString).appendingPathComponent("store.db"), logger: logger)
+        } catch {
+            throw StartupError(description: "cannot open the store in \(dataDir): \(error)")
+        }
+        let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
+        let configuration = APIServerConfiguration(bindAddress: bindAddress, port: port, dataDirectory: dataDir, advertiseHosts: hosts)
+        return KubeAPIServer(
+            configuration: configuration, store: store, pki: pki, adminToken: token,
+            metricsText: {
+                var buffer: [UInt8] = []
+                metrics.emit(into: &buffer)
+                return String(decoding: buffer, as: UTF8.self)
+            },
+            logger: logger,
+            onListening: { actualPort in
+                guard let kubeconfigPath else { return }
+                let file = KubeconfigFile(
+                    name: contextName, server: "https://\(host):\(actualPort)", caPEM: pki.caCertificatePEM,
+                    clientCertificatePEM: pki.adminCertificatePEM, clientKeyPEM: pki.adminKeyPEM)
+                do {
+                    try file.write(to: kubeconfigPath)
+                } catch {
+                    logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfigPath)", "error": "\(error)"])
+                }
+            })
+    }
+}

@@ -1,0 +1,120 @@
+/// The store's single, monotonically increasing revision (etcd's semantics).
+public typealias Revision = Int64
+
+/// One key at one revision.
+public struct KeyValue: Sendable, Hashable {
+    public var key: String
+    public var value: [UInt8]
+    /// Revision at which the key was (last) created.
+    public var createRevision: Revision
+    /// Revision of the write that produced this value; it becomes `resourceVersion`.
+    public var modRevision: Revision
+
+    public init(key: String, value: [UInt8], createRevision: Revision, modRevision: Revision) {
+        self.key = key
+        self.value = value
+        self.createRevision = createRevision
+        self.modRevision = modRevision
+    }
+}
+
+/// A change, as watchers see it.
+public struct StoreEvent: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case put, delete }
+    public var kind: Kind
+    /// For a put, the new value; for a delete, the key with the deleting revision as
+    /// `modRevision` and the last value.
+    public var kv: KeyValue
+    /// The value before this change (nil when the put created the key).
+    public var previous: KeyValue?
+
+    public init(kind: Kind, kv: KeyValue, previous: KeyValue?) {
+        self.kind = kind
+        self.kv = kv
+        self.previous = previous
+    }
+    public var revision: Revision { kv.modRevision }
+    public var isCreate: Bool { kind == .put && previous == nil }
+}
+
+public struct RangeResult: Sendable {
+    public var items: [KeyValue]
+    /// The revision the range was read at.
+    public var revision: Revision
+    /// Whether keys beyond `items` matched (the limit cut the result).
+    public var more: Bool
+    /// How many keys matched after `startKey` in all (for `remainingItemCount`).
+    public var count: Int
+
+    public init(items: [KeyValue], revision: Revision, more: Bool, count: Int) {
+        self.items = items
+        self.revision = revision
+        self.more = more
+        self.count = count
+    }
+}
+
+public enum StoreError: Error, Sendable, Hashable {
+    case keyExists(String)
+    case keyNotFound(String)
+    /// A compare-and-swap lost: the key is now at `current` (nil: deleted).
+    case revisionMismatch(key: String, current: Revision?)
+    /// The requested revision was compacted away; the oldest retained is `compacted`.
+    case compacted(requested: Revision, compacted: Revision)
+    case futureRevision(requested: Revision, current: Revision)
+    /// The backend cannot be reached (etcd down, disk gone): the API answers 503/504.
+    case unavailable(String)
+    case timeout(String)
+    case corrupt(String)
+}
+
+/// What a watch stream carries: batches of events in revision order, then possibly an end.
+public enum WatchMessage: Sendable {
+    case events([StoreEvent])
+    /// Nothing changed under the prefix up to this revision (etcd's progress notify).
+    case progress(Revision)
+    /// The watch ended and cannot continue from here: the client must re-list.
+    case failed(StoreError)
+}
+
+/// Why a watch was cut off while the store keeps running.
+public enum WatchEnd: Sendable {
+    case tooSlow
+}
+
+/// The storage protocol every backend implements (SQLite embedded, etcd). Keys are
+/// `/`-separated paths; ranges are by prefix in byte order.
+public protocol KVStore: Sendable {
+    func get(_ key: String) async throws(StoreError) -> KeyValue?
+    /// Keys with `prefix`, strictly after `startAfter`, in key order, at `revision`
+    /// (nil: now). `limit` 0 means no limit.
+    func range(prefix: String, startAfter: String?, limit: Int, revision: Revision?) async throws(StoreError) -> RangeResult
+    func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue
+    /// Replaces the value; with `expectedRevision`, only if the key is still at it.
+    func update(_ key: String, value: [UInt8], expectedRevision: Revision?) async throws(StoreError) -> KeyValue
+    /// Returns the deleted value with the deleting revision as `modRevision`.
+    func delete(_ key: String, expectedRevision: Revision?) async throws(StoreError) -> KeyValue
+    func currentRevision() async throws(StoreError) -> Revision
+    /// The oldest revision watches and ranges can still start from.
+    func compactedRevision() async throws(StoreError) -> Revision
+    /// Events under `prefix` with revision greater than `after`, in order, then live ones.
+    func watch(prefix: String, after: Revision) async throws(StoreError) -> AsyncStream<WatchMessage>
+    /// Forgets history before `revision`.
+    func compact(before revision: Revision) async throws(StoreError)
+    func close() async
+}
+
+extension String {
+    /// The smallest string greater than every string with this prefix.
+    public var prefixEnd: String {
+        var bytes = Array(self.utf8)
+        while let last = bytes.last {
+            if last < 0xFF {
+                bytes[bytes.count - 1] = last + 1
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            bytes.removeLast()
+        }
+        return "\u{10FFFF}"
+    }
+}

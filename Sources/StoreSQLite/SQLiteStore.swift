@@ -1,0 +1,191 @@
+import Logging
+import Store
+
+/// The embedded store: one SQLite row per revision (kine's layout) in WAL mode with
+/// `synchronous=FULL`, so a write is on disk before it is acknowledged.
+///
+/// Layout: `log(rev, key, create_rev, prev_rev, deleted, value)`. The newest row of a key
+/// is its current state; a deletion is a tombstone row. Compaction removes rows that are
+/// superseded before the compaction revision.
+public actor SQLiteStore: KVStore {
+    private let db: SQLiteConnection
+    private let hub: WatchHub
+    private var revision: Revision
+    private var compactRevision: Revision
+    private let logger: Logger
+
+    public init(path: String, watchBufferLimit: Int = 10_000, logger: Logger = Logger(label: "meridian.store.sqlite")) throws(StoreError) {
+        let db = try SQLiteConnection(path: path)
+        try db.exec(
+            """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=FULL;
+            PRAGMA locking_mode=EXCLUSIVE;
+            CREATE TABLE IF NOT EXISTS log (
+                rev INTEGER PRIMARY KEY,
+                key TEXT NOT NULL,
+                create_rev INTEGER NOT NULL,
+                prev_rev INTEGER NOT NULL,
+                deleted INTEGER NOT NULL,
+                value BLOB
+            );
+            CREATE INDEX IF NOT EXISTS log_key_rev ON log(key, rev);
+            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            """)
+        self.db = db
+        self.hub = WatchHub(bufferLimit: watchBufferLimit)
+        self.logger = logger
+        let maxRev = try db.scalar("SELECT MAX(rev) FROM log") ?? 0
+        let storedRev = try db.scalar("SELECT value FROM meta WHERE name = 'revision'") ?? 1
+        self.revision = max(maxRev, storedRev, 1)
+        self.compactRevision = try db.scalar("SELECT value FROM meta WHERE name = 'compacted'") ?? 0
+    }
+
+    public func get(_ key: String) throws(StoreError) -> KeyValue? {
+        var result: KeyValue?
+        try db.query(
+            "SELECT rev, create_rev, deleted, value FROM log WHERE key = ?1 ORDER BY rev DESC LIMIT 1", [.text(key)]
+        ) { r in
+            if r.int(2) == 0 { result = KeyValue(key: key, value: r.blob(3), createRevision: r.int(1), modRevision: r.int(0)) }
+        }
+        return result
+    }
+
+    private static let rangeSQL = """
+        SELECT key, create_rev, value, MAX(rev) AS mr, deleted FROM log
+        WHERE key >= ?1 AND key < ?2 AND key <> ?4 AND rev <= ?3 GROUP BY key HAVING deleted = 0 ORDER BY key LIMIT ?5
+        """
+    private static let countSQL = """
+        SELECT COUNT(*) FROM (SELECT MAX(rev), deleted FROM log
+        WHERE key >= ?1 AND key < ?2 AND key <> ?4 AND rev <= ?3 GROUP BY key HAVING deleted = 0)
+        """
+
+    public func range(prefix: String, startAfter: String?, limit: Int, revision at: Revision?) throws(StoreError) -> RangeResult {
+        let readRevision = at ?? revision
+        if readRevision > revision { throw .futureRevision(requested: readRevision, current: revision) }
+        if readRevision < compactRevision { throw .compacted(requested: readRevision, compacted: compactRevision) }
+        let after = startAfter.flatMap { $0 >= prefix ? $0 : nil }
+        let args: [SQLiteConnection.Binding] = [.text(after ?? prefix), .text(prefix.prefixEnd), .int(readRevision), .text(after ?? "")]
+        var items: [KeyValue] = []
+        let fetch = limit > 0 ? limit + 1 : -1
+        try db.query(Self.rangeSQL, args + [.int(Int64(fetch))]) { r in
+            items.append(KeyValue(key: r.text(0), value: r.blob(2), createRevision: r.int(1), modRevision: r.int(3)))
+        }
+        var more = false
+        var count = items.count
+        if limit > 0, items.count > limit {
+            items.removeLast()
+            more = true
+            count = Int(try db.scalar(Self.countSQL, args) ?? 0)
+        }
+        return RangeResult(items: items, revision: readRevision, more: more, count: count)
+    }
+
+    public func create(_ key: String, value: [UInt8]) throws(StoreError) -> KeyValue {
+        if try get(key) != nil { throw .keyExists(key) }
+        let rev = revision + 1
+        try write(rev: rev, key: key, createRev: rev, prevRev: 0, deleted: false, value: value)
+        let kv = KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
+        hub.publish([StoreEvent(kind: .put, kv: kv, previous: nil)])
+        return kv
+    }
+
+    public func update(_ key: String, value: [UInt8], expectedRevision: Revision?) throws(StoreError) -> KeyValue {
+        guard let old = try get(key) else {
+            if expectedRevision != nil { throw .revisionMismatch(key: key, current: nil) }
+            throw .keyNotFound(key)
+        }
+        if let expectedRevision, expectedRevision != old.modRevision {
+            throw .revisionMismatch(key: key, current: old.modRevision)
+        }
+        let rev = revision + 1
+        try write(rev: rev, key: key, createRev: old.createRevision, prevRev: old.modRevision, deleted: false, value: value)
+        let kv = KeyValue(key: key, value: value, createRevision: old.createRevision, modRevision: rev)
+        hub.publish([StoreEvent(kind: .put, kv: kv, previous: old)])
+        return kv
+    }
+
+    public func delete(_ key: String, expectedRevision: Revision?) throws(StoreError) -> KeyValue {
+        guard let old = try get(key) else { throw .keyNotFound(key) }
+        if let expectedRevision, expectedRevision != old.modRevision {
+            throw .revisionMismatch(key: key, current: old.modRevision)
+        }
+        let rev = revision + 1
+        try write(rev: rev, key: key, createRev: old.createRevision, prevRev: old.modRevision, deleted: true, value: nil)
+        var kv = old
+        kv.modRevision = rev
+        hub.publish([StoreEvent(kind: .delete, kv: kv, previous: old)])
+        return kv
+    }
+
+    /// One durable transaction per write; the revision advances only once it committed.
+    private func write(rev: Revision, key: String, createRev: Revision, prevRev: Revision, deleted: Bool, value: [UInt8]?) throws(StoreError) {
+        try db.exec("BEGIN IMMEDIATE")
+        do {
+            try db.query(
+                "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                [.int(rev), .text(key), .int(createRev), .int(prevRev), .int(deleted ? 1 : 0), value.map { .blob($0) } ?? .null])
+            try db.exec("COMMIT")
+        } catch {
+            try? db.exec("ROLLBACK")
+            throw error
+        }
+        revision = rev
+    }
+
+    public func currentRevision() -> Revision { revision }
+    public func compactedRevision() -> Revision { compactRevision }
+
+    public func watch(prefix: String, after: Revision) throws(StoreError) -> AsyncStream<WatchMessage> {
+        if after + 1 < compactRevision { throw .compacted(requested: after, compacted: compactRevision) }
+        if after > revision { throw .futureRevision(requested: after, current: revision) }
+        var backlog: [StoreEvent] = []
+        if after < revision {
+            try db.query(
+                """
+                SELECT l.rev, l.key, l.create_rev, l.deleted, l.value, p.rev, p.create_rev, p.value
+                FROM log l LEFT JOIN log p ON p.rev = l.prev_rev AND l.prev_rev > 0
+                WHERE l.rev > ?1 AND l.key >= ?2 AND l.key < ?3 ORDER BY l.rev
+                """, [.int(after), .text(prefix), .text(prefix.prefixEnd)]
+            ) { r in
+                let key = r.text(1)
+                let previous = r.isNull(5) ? nil : KeyValue(key: key, value: r.blob(7), createRevision: r.int(6), modRevision: r.int(5))
+                if r.int(3) != 0 {
+                    let kv = KeyValue(key: key, value: previous?.value ?? [], createRevision: r.int(2), modRevision: r.int(0))
+                    backlog.append(StoreEvent(kind: .delete, kv: kv, previous: previous))
+                } else {
+                    let kv = KeyValue(key: key, value: r.blob(4), createRevision: r.int(2), modRevision: r.int(0))
+                    backlog.append(StoreEvent(kind: .put, kv: kv, previous: previous))
+                }
+            }
+        }
+        return hub.subscribe(prefix: prefix, backlog: backlog)
+    }
+
+    public func compact(before target: Revision) throws(StoreError) {
+        if target > revision { throw .futureRevision(requested: target, current: revision) }
+        guard target > compactRevision else { return }
+        try db.exec("BEGIN IMMEDIATE")
+        do {
+            // Keep, per key, the newest row below the target unless it is a tombstone.
+            try db.query(
+                """
+                DELETE FROM log WHERE rev < ?1 AND (deleted = 1 OR rev < (
+                    SELECT MAX(l2.rev) FROM log l2 WHERE l2.key = log.key AND l2.rev < ?1))
+                """, [.int(target)])
+            try db.query("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', ?1)", [.int(target)])
+            try db.query("INSERT OR REPLACE INTO meta (name, value) VALUES ('revision', ?1)", [.int(revision)])
+            try db.exec("COMMIT")
+        } catch {
+            try? db.exec("ROLLBACK")
+            throw error
+        }
+        compactRevision = target
+        logger.debug("compacted", metadata: ["meridian.revision": "\(target)"])
+    }
+
+    public func close() {
+        hub.finishAll()
+        db.close()
+    }
+}

@@ -1,0 +1,8 @@
+import MeridianCLI
+
+@main
+struct MeridianMain {
+    static func main() async {
+        await Meridian.main()
+    }
+}
