@@ -75,6 +75,24 @@ struct FieldSet: Hashable, Sendable {
         return out
     }
 
+    /// Whether the node at `path` is itself owned.
+    func owns(_ path: [String]) -> Bool {
+        var node = self
+        for element in path {
+            guard let next = node.children[element] else { return false }
+            node = next
+        }
+        return node.member
+    }
+
+    /// Owned paths with nothing owned below them.
+    func leafPaths(prefix: [String] = []) -> [[String]] {
+        if children.isEmpty { return member && !prefix.isEmpty ? [prefix] : [] }
+        var out: [[String]] = []
+        for k in children.keys.sorted() { out.append(contentsOf: children[k]!.leafPaths(prefix: prefix + [k])) }
+        return out
+    }
+
     /// `.spec.containers[name="c"].image`, as conflict messages print paths.
     static func describe(_ path: [String]) -> String {
         var s = ""

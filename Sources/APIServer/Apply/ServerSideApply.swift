@@ -43,7 +43,8 @@ struct ServerSideApply {
         let liveStripped = FieldPaths.stripIgnored(live)
         var conflicts: [Conflict] = []
         for entry in entries where !(entry.manager == manager && entry.operation == "Apply") {
-            for path in entry.fields.intersection(appliedSet).paths() {
+            // Only applied leaves conflict: a map both own changes when its members do.
+            for path in appliedSet.leafPaths() where entry.fields.owns(path) {
                 if Self.value(appliedStripped, at: path, paths: paths, schema: schema) != Self.value(liveStripped, at: path, paths: paths, schema: schema) {
                     conflicts.append(Conflict(owner: entry, path: path))
                 }

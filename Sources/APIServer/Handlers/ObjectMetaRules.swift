@@ -67,6 +67,11 @@ enum ObjectMetaRules {
             // Status is written through /status only; a create starts from an empty one.
             object["status"] = .null
         }
+        if def.group.isEmpty && def.resource == "namespaces" {
+            // The namespace strategy: always finalized by the server, and Active at first.
+            object["spec"]["finalizers"] = ["kubernetes"]
+            object["status"] = ["phase": "Active"]
+        }
     }
 
     /// Carries over what a client may not change on update and bumps generation on spec change.
@@ -110,5 +115,13 @@ enum ObjectMetaRules {
         x["metadata"]["resourceVersion"] = .null
         y["metadata"]["resourceVersion"] = .null
         return x == y
+    }
+
+    /// Whether two objects record the same managers owning the same fields (times aside).
+    static func sameOwnership(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        func strip(_ o: JSONValue) -> [JSONValue] {
+            (o["metadata"]["managedFields"].arrayValue ?? []).map { var e = $0; e["time"] = .null; return e }
+        }
+        return strip(a) == strip(b)
     }
 }

@@ -131,7 +131,11 @@ extension RESTStorage {
             ObjectMetaRules.prepareForUpdate(&new, old: storedCurrent, def, subresource: subresource)
             if subresource != "status" { def.defaulter?(&new) }
             try validate(new, old: storedCurrent, def)
-            if ObjectMetaRules.semanticallyEqual(new, storedCurrent) { return current }
+            if ObjectMetaRules.semanticallyEqual(new, storedCurrent),
+                !options.isApply || ObjectMetaRules.sameOwnership(new, storedCurrent)
+            {
+                return current
+            }
             if !options.isApply {
                 managedFields.recordUpdate(old: storedCurrent, new: &new, manager: options.fieldManager, schema: schema(for: def), subresource: subresource)
             }

@@ -58,16 +58,15 @@ struct RESTStorage: Sendable {
     }
 
     /// Checks that a field selector only names fields the kind supports (kube's BadRequest texts).
-    static func checkFieldSelector(_ selector: FieldSelector, _ def: ResourceDefinition, labelSelector: String) throws(StatusError) {
+    static func checkFieldSelector(_ selector: FieldSelector, _ def: ResourceDefinition, labelSelector _: String) throws(StatusError) {
         let sample = fields(.emptyObject, def)
         for r in selector.requirements where sample[r.field] == nil {
-            let gr = def.group.isEmpty ? "/\(def.version), Resource=\(def.resource)" : "\(def.group)/\(def.version), Resource=\(def.resource)"
-            let prefix = "Unable to find \"\(gr)\" that match label selector \"\(labelSelector)\", field selector \"\(selector.text)\": "
+            // kubectl adds "Unable to find ... that match ..." in front of this message.
             if def.selectableFields == nil {
                 let known = def.namespaced ? "\"metadata.name\", \"metadata.namespace\"" : "\"metadata.name\""
-                throw StatusError.badRequest(prefix + "\"\(r.field)\" is not a known field selector: only \(known)")
+                throw StatusError.badRequest("\"\(r.field)\" is not a known field selector: only \(known)")
             }
-            throw StatusError.badRequest(prefix + "field label not supported: \(r.field)")
+            throw StatusError.badRequest("field label not supported: \(r.field)")
         }
     }
 

@@ -17,8 +17,6 @@ enum CoreKinds {
     ).with {
         $0.nameValidator = { Validation.dns1123Label($0) }
         $0.defaulter = { o in
-            if o["spec"]["finalizers"].isNull { o["spec"] = ["finalizers": ["kubernetes"]] }
-            if o["status"]["phase"].isNull { o["status"] = ["phase": "Active"] }
             var labels = o["metadata"]["labels"]
             if let name = o["metadata"]["name"].stringValue {
                 labels["kubernetes.io/metadata.name"] = .string(name)

@@ -198,6 +198,14 @@ enum OtherKinds {
         openAPIName: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition"
     ).with {
         $0.printer = Cells.defaultPrinter
+        $0.defaulter = { o in
+            var names = o["spec"]["names"]
+            let kind = names["kind"].stringValue ?? ""
+            if names["singular"].isNull, !kind.isEmpty { names["singular"] = .string(kind.lowercased()) }
+            if names["listKind"].isNull, !kind.isEmpty { names["listKind"] = .string(kind + "List") }
+            o["spec"]["names"] = names
+            if o["spec"]["conversion"].isNull { o["spec"]["conversion"] = ["strategy": "None"] }
+        }
     }
 
     static func review(_ group: String, _ resource: String, _ kind: String, namespaced: Bool = false) -> ResourceDefinition {

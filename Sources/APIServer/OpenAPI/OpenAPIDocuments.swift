@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KubeAPI
+import NIOCore
 
 /// `/openapi/v3` (root index and one document per group-version) and `/openapi/v2`,
 /// built from Kubernetes' definitions plus each CRD's schema.
@@ -13,10 +14,17 @@ enum OpenAPIDocuments {
 
     static func response(path: String, catalog: ResourceCatalog, schemas: SchemaIndex, request: Request) throws -> Response {
         if path == "/openapi/v2" {
-            if let accept = request.headers[.accept], !accept.contains("json"), !accept.contains("*/*") {
-                throw StatusError.notAcceptable("only the following media types are accepted: application/json")
+            let accept = request.headers[.accept] ?? ""
+            let doc = v2(catalog: catalog, schemas: schemas)
+            if accept.contains(OpenAPIv2Protobuf.contentType) && !accept.hasPrefix("application/json") {
+                var headers = HTTPFields()
+                headers[.contentType] = OpenAPIv2Protobuf.responseContentType
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIv2Protobuf.encode(doc))))
             }
-            return APIResponder.json(v2(catalog: catalog, schemas: schemas))
+            if !accept.isEmpty, !accept.contains("json"), !accept.contains("*/*") {
+                throw StatusError.notAcceptable("only the following media types are accepted: application/json, \(OpenAPIv2Protobuf.contentType)")
+            }
+            return APIResponder.json(doc)
         }
         if path == "/openapi/v3" || path == "/openapi/v3/" {
             var paths: [String: JSONValue] = [:]

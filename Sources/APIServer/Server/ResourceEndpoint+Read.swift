@@ -84,7 +84,6 @@ extension ResourceEndpoint {
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[.transferEncoding] = "chunked"
         let deadline = timeout
         let body = ResponseBody { writer in
             // Events flow through a bounded buffer: a client that cannot keep up is cut
