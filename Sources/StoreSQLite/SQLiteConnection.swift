@@ -16,7 +16,8 @@ final class SQLiteConnection {
             db = nil
             throw .unavailable("sqlite: opening \(path): \(message)")
         }
-        sqlite3_busy_timeout(db, 5000)
+        // One connection holds the database exclusively: waiting on a lock never helps.
+        sqlite3_busy_timeout(db, 0)
     }
 
     deinit { close() }

@@ -16,7 +16,8 @@ public actor SQLiteStore: KVStore {
 
     public init(path: String, watchBufferLimit: Int = 10_000, logger: Logger = Logger(label: "meridian.store.sqlite")) throws(StoreError) {
         let db = try SQLiteConnection(path: path)
-        try db.exec(
+        do {
+            try db.exec(
             """
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=FULL;
@@ -32,6 +33,10 @@ public actor SQLiteStore: KVStore {
             CREATE INDEX IF NOT EXISTS log_key_rev ON log(key, rev);
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             """)
+        } catch {
+            if db.lastError.contains("locked") { throw .unavailable("\(path) is in use by another process") }
+            throw error
+        }
         self.db = db
         self.hub = WatchHub(bufferLimit: watchBufferLimit)
         self.logger = logger

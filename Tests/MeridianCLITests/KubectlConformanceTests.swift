@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+
+/// The shared kubectl compatibility suite, unmodified, against `meridian apiserver`, with
+/// several kubectl releases. Every scenario must pass; none may be skipped.
+@Suite(.serialized) struct KubectlConformanceTests {
+    func runSuite(kubectlVersion: String?) throws {
+        let server = try MeridianProcess.apiserver()
+        defer { server.kill() }
+        let kubectl = try Paths.kubectl(kubectlVersion)
+        let result = try run(
+            "/bin/bash", [Paths.conformance.path],
+            environment: ["KUBECONFIG": server.kubeconfig.path, "KUBECTL": kubectl, "VERBOSE": "1"])
+        let lines = result.output.split(separator: "\n").map(String.init)
+        let failures = lines.filter { $0.hasPrefix("FAIL") || $0.hasPrefix("SKIP") }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))\n\(result.output.suffix(3000))")
+        let passed = lines.filter { $0.hasPrefix("PASS ") }.count
+        #expect(passed >= 50, "only \(passed) scenarios passed")
+        #expect(lines.last == "\(passed) passed, 0 failed", "summary: \(lines.last ?? "")")
+        #expect(result.status == 0)
+    }
+
+    @Test func kubectlDefault() throws { try runSuite(kubectlVersion: nil) }
+    @Test func kubectl1_27() throws { try runSuite(kubectlVersion: "1.27") }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// Where the package and its sibling `shared/` folder are.
+enum Paths {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    static let conformance = shared.appendingPathComponent("conformance/kubectl/run.sh")
+
+    /// The `meridian` binary built next to the test bundle.
+    static var meridian: URL {
+        if let override = ProcessInfo.processInfo.environment["MERIDIAN_BIN"] { return URL(fileURLWithPath: override) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("meridian")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/meridian")
+    }
+
+    /// `kubectl.1.NN` beside the file the default `kubectl` links to.
+    static func kubectl(_ version: String?) throws -> String {
+        let which = try run("/bin/sh", ["-c", "readlink -f \"$(command -v kubectl)\""]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let version else { return which }
+        return URL(fileURLWithPath: which).deletingLastPathComponent().appendingPathComponent("kubectl.\(version)").path
+    }
+
+    static func temporaryDirectory(_ label: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meridian-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+struct CommandResult {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// Runs a program to completion, capturing its output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let inPipe = Pipe()
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+    try inPipe.fileHandleForWriting.close()
+    // Read both pipes concurrently so neither fills up and blocks the child.
+    nonisolated(unsafe) var errData = Data()
+    let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+    reader.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while reader.isExecuting { usleep(1000) }
+    return CommandResult(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self))
+}
+
+/// A `meridian` server process started for one test, stopped (SIGKILL if need be) at the end.
+final class MeridianProcess {
+    let process = Process()
+    let dataDir: URL
+    let kubeconfig: URL
+    let logFile: URL
+
+    init(_ arguments: [String], dataDir: URL, kubeconfig: URL) throws {
+        self.dataDir = dataDir
+        self.kubeconfig = kubeconfig
+        logFile = dataDir.deletingLastPathComponent().appendingPathComponent("\(dataDir.lastPathComponent).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = Paths.meridian
+        process.arguments = arguments
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    /// `meridian apiserver` on a free port with a kubeconfig, ready to serve.
+    static func apiserver(dataDir: URL? = nil, extra: [String] = []) throws -> MeridianProcess {
+        let dir = try dataDir ?? Paths.temporaryDirectory("apiserver")
+        let kubeconfig = dir.appendingPathComponent("kubeconfig")
+        try? FileManager.default.removeItem(at: kubeconfig)
+        let p = try MeridianProcess(
+            ["apiserver", "--data-dir", dir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path] + extra, dataDir: dir, kubeconfig: kubeconfig)
+        try p.waitUntilReady()
+        return p
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Polls until the kubeconfig exists and `/readyz` answers through kubectl.
+    func waitUntilReady(timeout: Duration = .seconds(60)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning { throw Failure("meridian exited with \(process.terminationStatus): \(log)") }
+            if FileManager.default.fileExists(atPath: kubeconfig.path),
+                let r = try? kubectl(["get", "--raw", "/readyz"]), r.status == 0, r.output == "ok"
+            {
+                return
+            }
+            usleep(50_000)
+        }
+        throw Failure("meridian did not become ready: \(log)")
+    }
+
+    func kubectl(_ args: [String], input: String? = nil, version: String? = nil) throws -> CommandResult {
+        try run(try Paths.kubectl(version), ["--kubeconfig", kubeconfig.path] + args, input: input)
+    }
+
+    func kill(signal: Int32 = SIGKILL) {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    deinit { kill() }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh machine, builds, and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
+[[ -e /usr/include/sqlite3.h ]] || need_apt+=(libsqlite3-dev)
+if ((${#need_apt[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+python3 -c 'import kubernetes' 2>/dev/null || pip install --quiet --disable-pip-version-check 'kubernetes>=30'
+
+swift build --build-tests
+swift test
