@@ -23,6 +23,7 @@ public struct FieldSelector: Sendable, Hashable {
 
     public struct ParseError: Error, Sendable, Equatable {
         public var message: String
+        public init(message: String) { self.message = message }
     }
 
     public static func parse(_ text: String) throws(ParseError) -> FieldSelector {

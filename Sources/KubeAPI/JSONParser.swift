@@ -2,6 +2,10 @@
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var offset: Int
+    public init(message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
     public var description: String { "\(message) at offset \(offset)" }
 }
 

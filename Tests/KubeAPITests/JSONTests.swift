@@ -1,0 +1,118 @@
+import KubeAPI
+import Testing
+
+@Suite struct JSONTests {
+    @Test func roundTripKeepsIntegersExact() throws {
+        let v = try JSONParser.parse(#"{"b":[1,-2,3.5,1e3,9007199254740993],"a":"x\"y\\z\n\u00e9\ud83d\ude00","n":null,"t":true}"#)
+        #expect(v["b"][0] == .int(1))
+        #expect(v["b"][1] == .int(-2))
+        #expect(v["b"][2] == .double(3.5))
+        #expect(v["b"][3] == .double(1000))
+        #expect(v["b"][4] == .int(9_007_199_254_740_993))
+        #expect(v["a"].stringValue == "x\"y\\z\né😀")
+        #expect(v.serializedString() == #"{"a":"x\"y\\z\né😀","b":[1,-2,3.5,1000,9007199254740993],"n":null,"t":true}"#)
+    }
+
+    @Test func escapesLikeGo() {
+        let v: JSONValue = ["k": "<a&b>\u{01}"]
+        #expect(v.serializedString() == #"{"k":"\u003ca\u0026b\u003e\u0001"}"#)
+    }
+
+    @Test(arguments: [
+        ("", "unexpected end of JSON input"), ("{", "looking for beginning of object key string"), ("[1,]", "invalid character ']' looking for beginning of value"),
+        ("{\"a\" 1}", "after object key"), ("01", "invalid character after top-level value"), ("\"\u{01}\"", "invalid character in string literal"),
+        ("tru", "unexpected end of JSON input"), ("1.", "invalid character after decimal point in numeric literal"),
+    ])
+    func rejectsMalformedInput(text: String, message: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+        do {
+            _ = try JSONParser.parse(text)
+        } catch {
+            #expect(error.message == message)
+        }
+    }
+
+    @Test func refusesDeepNesting() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONParseError(message: "exceeded max depth", offset: 200)) { try JSONParser.parse(deep) }
+    }
+
+    @Test func pathsReadAndWrite() {
+        var v: JSONValue = [:]
+        v.setValue("x", at: ["metadata", "labels", "app"])
+        #expect(v.serializedString() == #"{"metadata":{"labels":{"app":"x"}}}"#)
+        v.setValue(.null, at: ["metadata", "labels", "app"])
+        #expect(v.value(at: ["metadata", "labels"]) == .object([:]))
+        #expect(v["missing"]["deeper"].isNull)
+    }
+}
+
+@Suite struct SelectorTests {
+    let labels = ["env": "prod", "tier": "web"]
+
+    @Test(arguments: [
+        ("env=prod", true), ("env==prod", true), ("env!=prod", false), ("env in (prod,dev)", true), ("env notin (prod)", false),
+        ("tier", true), ("!tier", false), ("missing!=x", true), ("env=prod,tier=db", false), ("", true), ("env in (dev), tier", false),
+    ])
+    func labelSelectorMatches(selector: String, expected: Bool) throws {
+        #expect(try LabelSelector.parse(selector).matches(labels) == expected)
+    }
+
+    @Test func labelSelectorRejectsGarbage() {
+        #expect(throws: LabelSelector.ParseError.self) { try LabelSelector.parse("env in prod") }
+        #expect(throws: LabelSelector.ParseError.self) { try LabelSelector.parse("bad key!=x") }
+    }
+
+    @Test func labelSelectorObjectForm() throws {
+        let s = try LabelSelector.from(object: ["matchLabels": ["app": "web"], "matchExpressions": [["key": "tier", "operator": "In", "values": ["a", "b"]]]])
+        #expect(s.description == "app=web,tier in (a,b)")
+        #expect(s.matches(["app": "web", "tier": "b"]))
+        #expect(!s.matches(["app": "web"]))
+    }
+
+    @Test func fieldSelector() throws {
+        let s = try FieldSelector.parse("metadata.name=a,status.phase!=Running")
+        #expect(s.matches(["metadata.name": "a", "status.phase": "Pending"]))
+        #expect(!s.matches(["metadata.name": "a", "status.phase": "Running"]))
+        #expect(throws: FieldSelector.ParseError(message: "invalid selector: 'nonsense'; can't understand 'nonsense'")) { try FieldSelector.parse("nonsense") }
+    }
+}
+
+@Suite struct ValidationTests {
+    @Test func namesAndLabels() {
+        #expect(Validation.dns1123Subdomain("my-app.example").isEmpty)
+        #expect(Validation.dns1123Subdomain("Bad_Name") == [
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+        ])
+        #expect(Validation.dns1035Label("1svc").count == 1)
+        #expect(Validation.dns1035Label("svc-1").isEmpty)
+        #expect(Validation.labelValue("").isEmpty)
+        #expect(Validation.labelValue("bad value!").count == 1)
+        #expect(Validation.qualifiedName("example.com/name").isEmpty)
+        #expect(Validation.qualifiedName("a/b/c").count == 1)
+        #expect(Validation.configMapKey("..").contains("must not be '..'"))
+        #expect(Validation.dns1123Label(String(repeating: "a", count: 64)) == ["must be no more than 63 characters"])
+    }
+
+    @Test func statusErrorRendering() {
+        let e = StatusError.invalid(
+            kind: "Deployment", group: "apps", name: "d",
+            causes: [.invalid("spec.replicas", -1, "must be greater than or equal to 0"), .required("spec.selector")])
+        #expect(e.message == "Deployment.apps \"d\" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.selector: Required value]")
+        #expect(e.code == 422)
+        let status = e.statusObject
+        #expect(status["reason"] == "Invalid")
+        #expect(status["details"]["causes"][0]["field"] == "spec.replicas")
+        #expect(status["details"]["causes"][1]["reason"] == "FieldValueRequired")
+        #expect(StatusError.notFound(resource: "deployments", group: "apps", name: "x").message == "deployments.apps \"x\" not found")
+    }
+
+    @Test func humanAge() {
+        let now = Timestamp.parse("2026-01-01T12:00:00Z")!
+        #expect(Timestamp.humanAge(since: Timestamp.parse("2026-01-01T11:59:55Z")!, now: now) == "5s")
+        #expect(Timestamp.humanAge(since: Timestamp.parse("2026-01-01T11:55:30Z")!, now: now) == "4m30s")
+        #expect(Timestamp.humanAge(since: Timestamp.parse("2026-01-01T09:00:00Z")!, now: now) == "3h")
+        #expect(Timestamp.humanAge(since: Timestamp.parse("2025-12-29T12:00:00Z")!, now: now) == "3d")
+        #expect(Timestamp.format(now) == "2026-01-01T12:00:00Z")
+    }
+}
