@@ -12,9 +12,13 @@ struct Compactor: Service {
     var interval: Duration = .seconds(30)
 
     func run() async throws {
+        try await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    private func loop() async {
         var samples: [(at: ContinuousClock.Instant, revision: Revision)] = []
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
             guard let current = try? await store.currentRevision() else { continue }
             let now = ContinuousClock.now
             samples.append((now, current))

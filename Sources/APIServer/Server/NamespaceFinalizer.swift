@@ -12,13 +12,17 @@ struct NamespaceFinalizer: Service {
     var interval: Duration = .milliseconds(250)
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        try await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    private func loop() async {
+        while !Task.isCancelled {
             do {
                 try await pass()
             } catch {
                 logger.warning("namespace finalization pass failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            do { try await Task.sleep(for: interval) } catch { return }
         }
     }
 
