@@ -9,7 +9,8 @@ let package = Package(
     name: "meridian",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "meridian", targets: ["meridian"])
+        .executable(name: "meridian", targets: ["meridian"]),
+        .executable(name: "meridian-loadgen", targets: ["meridian-loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -24,9 +25,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        .target(name: "KubeAPI", swiftSettings: strict),
+        .target(name: "KubeAPI", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(name: "Store", swiftSettings: strict),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(
@@ -55,6 +57,23 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "KubeClient",
+            dependencies: [
+                "KubeAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "meridian-loadgen",
+            dependencies: [
+                "KubeClient", "KubeAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/LoadGen",
+            swiftSettings: strict),
+        .target(
             name: "MeridianCLI",
             dependencies: [
                 "APIServer", "StoreSQLite", "KubeAPI",
@@ -69,6 +88,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreTesting"]),
         .testTarget(name: "StoreSQLiteTests", dependencies: ["StoreSQLite", "StoreTesting"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "Store", "KubeAPI"]),
-        .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI"]),
+        .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient"]),
     ]
 )

@@ -101,6 +101,9 @@ public protocol KVStore: Sendable {
     func watch(prefix: String, after: Revision) async throws(StoreError) -> AsyncStream<WatchMessage>
     /// Forgets history before `revision`.
     func compact(before revision: Revision) async throws(StoreError)
+    /// Sends every watcher a `.progress` with the current revision, in order with its
+    /// events (what watch bookmarks are made from).
+    func notifyProgress() async
     func close() async
 }
 

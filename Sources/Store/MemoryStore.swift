@@ -73,6 +73,7 @@ public actor MemoryStore: KVStore {
     }
 
     public func currentRevision() -> Revision { revision }
+    public func notifyProgress() { hub.progress(revision) }
     public func compactedRevision() -> Revision { compactRevision }
 
     public func watch(prefix: String, after: Revision) throws(StoreError) -> AsyncStream<WatchMessage> {

@@ -129,6 +129,7 @@ extension RESTStorage {
             var storedCurrent = def.conversion.map { $0.toStorage(current) } ?? current
             storedCurrent["apiVersion"] = new["apiVersion"]
             ObjectMetaRules.prepareForUpdate(&new, old: storedCurrent, def, subresource: subresource)
+            def.preserveOnUpdate?(&new, storedCurrent)
             if subresource != "status" { def.defaulter?(&new) }
             try validate(new, old: storedCurrent, def)
             if ObjectMetaRules.semanticallyEqual(new, storedCurrent),

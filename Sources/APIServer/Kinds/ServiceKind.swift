@@ -9,6 +9,23 @@ extension CoreKinds {
         $0.nameValidator = { Validation.dns1035Label($0) }
         $0.defaulter = defaultService
         $0.validator = validateService
+        $0.preserveOnUpdate = { new, old in
+            // A client that leaves out the allocated IP or node ports keeps them.
+            let oldSpec = old["spec"]
+            if (new["spec"]["clusterIP"].stringValue ?? "").isEmpty, !oldSpec["clusterIP"].isNull {
+                new["spec"]["clusterIP"] = oldSpec["clusterIP"]
+                new["spec"]["clusterIPs"] = oldSpec["clusterIPs"]
+            }
+            if var ports = new["spec"]["ports"].arrayValue {
+                let oldPorts = oldSpec["ports"].arrayValue ?? []
+                for i in ports.indices where ports[i]["nodePort"].isNull {
+                    if let match = oldPorts.first(where: { $0["port"] == ports[i]["port"] && $0["protocol"] == ports[i]["protocol"] }) {
+                        ports[i]["nodePort"] = match["nodePort"]
+                    }
+                }
+                new["spec"]["ports"] = .array(ports)
+            }
+        }
         $0.printer = TablePrinter(
             columns: [
                 Cells.nameColumn, TableColumn("Type"), TableColumn("Cluster-IP"), TableColumn("External-IP"),

@@ -54,6 +54,8 @@ public struct ResourceDefinition: Sendable {
     public var selectableFields: (@Sendable (JSONValue) -> [String: String])?
     /// Server-side defaulting (kube-apiserver's SetDefaults_*).
     public var defaulter: (@Sendable (inout JSONValue) -> Void)?
+    /// Carries server-assigned fields over when an update leaves them out (Service IPs).
+    public var preserveOnUpdate: (@Sendable (inout JSONValue, JSONValue) -> Void)?
     /// Kind-specific validation; `old` is set on update.
     public var validator: (@Sendable (JSONValue, JSONValue?) -> [FieldError])?
     /// Name validation (DNS-1123 subdomain unless the kind says otherwise).
@@ -109,6 +111,7 @@ public struct ResourceDefinition: Sendable {
         self.printer = nil
         self.selectableFields = nil
         self.defaulter = nil
+        self.preserveOnUpdate = nil
         self.validator = nil
         self.nameValidator = { Validation.dns1123Subdomain($0) }
         self.schema = nil

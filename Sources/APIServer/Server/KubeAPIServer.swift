@@ -56,6 +56,7 @@ public struct KubeAPIServer: Service {
         let housekeeping: [any Service] = [
             NamespaceFinalizer(storage: responder.storage, registry: registry, logger: logger),
             Compactor(store: store, retentionSeconds: configuration.retentionSeconds, retentionRevisions: configuration.retentionRevisions, logger: logger),
+            BookmarkTicker(store: store),
         ]
         let onListening = self.onListening
         let logger = self.logger

@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import KubeAPI
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// An API server response: status code and body.
+public struct KubeResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+
+    public func json() throws -> JSONValue { try JSONParser.parse(body) }
+
+    /// The `Status` error a failed response carries.
+    public var statusError: StatusError? {
+        guard status >= 400 else { return nil }
+        let s = (try? JSONParser.parse(body)) ?? .null
+        return StatusError(
+            code: status, reason: s["reason"].stringValue.flatMap(StatusReason.init(rawValue:)),
+            message: s["message"].stringValue ?? String(decoding: body, as: UTF8.self))
+    }
+}
+
+public enum KubeClientError: Error, Sendable, CustomStringConvertible {
+    case configuration(String)
+    case transport(String)
+    public var description: String {
+        switch self {
+        case .configuration(let m): return "client configuration: \(m)"
+        case .transport(let m): return "request failed: \(m)"
+        }
+    }
+}
+
+/// HTTP(S) transport to one API server (HTTP/2 when offered), with the credentials of a
+/// kubeconfig context.
+public final class KubeHTTPClient: Sendable {
+    public let configuration: ClientConfiguration
+    let http: HTTPClient
+
+    public init(_ configuration: ClientConfiguration, maxConnections: Int = 8) throws {
+        self.configuration = configuration
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = configuration.caPEM {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))
+            }
+            if let cert = configuration.clientCertificatePEM, let key = configuration.clientKeyPEM {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(cert.utf8)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
+            }
+        } catch {
+            throw KubeClientError.configuration("bad certificate or key: \(error)")
+        }
+        if configuration.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnections
+        config.timeout.connect = .seconds(10)
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+    }
+
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    func makeRequest(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?, accept: String?) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: configuration.server + path)
+        request.method = method
+        if let token = configuration.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
+        }
+        request.headers.add(name: "Accept", value: accept ?? "application/json")
+        request.headers.add(name: "User-Agent", value: "meridian/0.1")
+        return request
+    }
+
+    /// One request, body collected (up to 256 MiB).
+    public func request(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil, accept: String? = nil,
+        timeout: TimeAmount = .seconds(60)
+    ) async throws -> KubeResponse {
+        let request = makeRequest(method, path, body: body, contentType: contentType, accept: accept)
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 256 * 1024 * 1024)
+            return KubeResponse(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+        } catch {
+            throw KubeClientError.transport("\(method) \(path): \(error)")
+        }
+    }
+
+    /// A watch (or any streaming GET): calls `onLine` for every newline-terminated chunk
+    /// until the server ends the stream or `onLine` returns false.
+    public func stream(_ path: String, timeout: TimeAmount = .hours(1), onLine: ([UInt8]) async throws -> Bool) async throws -> Int {
+        try await stream(makeRequest(.GET, path, body: nil, contentType: nil, accept: nil), path: path, timeout: timeout, onLine: onLine)
+    }
+
+    /// A streaming POST (etcd's watch gateway).
+    public func streamPOST(_ path: String, body: [UInt8], timeout: TimeAmount = .hours(1), onLine: ([UInt8]) async throws -> Bool) async throws -> Int {
+        try await stream(makeRequest(.POST, path, body: body, contentType: nil, accept: nil), path: path, timeout: timeout, onLine: onLine)
+    }
+
+    func stream(_ request: HTTPClientRequest, path: String, timeout: TimeAmount, onLine: ([UInt8]) async throws -> Bool) async throws -> Int {
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw KubeClientError.transport("GET \(path): \(error)")
+        }
+        var pending: [UInt8] = []
+        for try await chunk in response.body {
+            pending.append(contentsOf: chunk.readableBytesView)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[..<newline])
+                pending.removeSubrange(...newline)
+                if !(try await onLine(line)) { return Int(response.status.code) }
+            }
+        }
+        return Int(response.status.code)
+    }
+}
