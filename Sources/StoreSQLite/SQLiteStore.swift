@@ -86,56 +86,102 @@ public actor SQLiteStore: KVStore {
         return RangeResult(items: items, revision: readRevision, more: more, count: count)
     }
 
-    public func create(_ key: String, value: [UInt8]) throws(StoreError) -> KeyValue {
-        if try get(key) != nil { throw .keyExists(key) }
-        let rev = revision + 1
-        try write(rev: rev, key: key, createRev: rev, prevRev: 0, deleted: false, value: value)
-        let kv = KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
-        hub.publish([StoreEvent(kind: .put, kv: kv, previous: nil)])
-        return kv
+    /// One write of a batch.
+    enum WriteOp {
+        case create(String, [UInt8])
+        case update(String, [UInt8], expected: Revision?)
+        case delete(String, expected: Revision?)
     }
 
-    public func update(_ key: String, value: [UInt8], expectedRevision: Revision?) throws(StoreError) -> KeyValue {
-        guard let old = try get(key) else {
-            if expectedRevision != nil { throw .revisionMismatch(key: key, current: nil) }
-            throw .keyNotFound(key)
-        }
-        if let expectedRevision, expectedRevision != old.modRevision {
-            throw .revisionMismatch(key: key, current: old.modRevision)
-        }
-        let rev = revision + 1
-        try write(rev: rev, key: key, createRev: old.createRevision, prevRev: old.modRevision, deleted: false, value: value)
-        let kv = KeyValue(key: key, value: value, createRevision: old.createRevision, modRevision: rev)
-        hub.publish([StoreEvent(kind: .put, kv: kv, previous: old)])
-        return kv
+    private var collecting = false
+    private var joined: [(WriteOp, CheckedContinuation<Result<KeyValue, StoreError>, Never>)] = []
+
+    public func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue {
+        try await submit(.create(key, value)).get()
     }
 
-    public func delete(_ key: String, expectedRevision: Revision?) throws(StoreError) -> KeyValue {
-        guard let old = try get(key) else { throw .keyNotFound(key) }
-        if let expectedRevision, expectedRevision != old.modRevision {
-            throw .revisionMismatch(key: key, current: old.modRevision)
-        }
-        let rev = revision + 1
-        try write(rev: rev, key: key, createRev: old.createRevision, prevRev: old.modRevision, deleted: true, value: nil)
-        var kv = old
-        kv.modRevision = rev
-        hub.publish([StoreEvent(kind: .delete, kv: kv, previous: old)])
-        return kv
+    public func update(_ key: String, value: [UInt8], expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
+        try await submit(.update(key, value, expected: expectedRevision)).get()
     }
 
-    /// One durable transaction per write; the revision advances only once it committed.
-    private func write(rev: Revision, key: String, createRev: Revision, prevRev: Revision, deleted: Bool, value: [UInt8]?) throws(StoreError) {
-        try db.exec("BEGIN IMMEDIATE")
+    public func delete(_ key: String, expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
+        try await submit(.delete(key, expected: expectedRevision)).get()
+    }
+
+    /// Group commit: the first writer leads, lets concurrent writers join its batch while
+    /// it yields the actor once, then commits the whole batch with one fsync.
+    private func submit(_ op: WriteOp) async -> Result<KeyValue, StoreError> {
+        if collecting {
+            return await withCheckedContinuation { joined.append((op, $0)) }
+        }
+        collecting = true
+        await Task.yield()
+        let batch = joined
+        joined = []
+        collecting = false
+        let results = commit([op] + batch.map(\.0))
+        for (i, entry) in batch.enumerated() { entry.1.resume(returning: results[i + 1]) }
+        return results[0]
+    }
+
+    /// Applies a batch in one transaction; each operation's precondition is checked against
+    /// the state the earlier operations of the batch left.
+    private func commit(_ ops: [WriteOp]) -> [Result<KeyValue, StoreError>] {
+        var results: [Result<KeyValue, StoreError>] = []
+        var events: [StoreEvent] = []
+        var rev = revision
         do {
-            try db.query(
-                "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                [.int(rev), .text(key), .int(createRev), .int(prevRev), .int(deleted ? 1 : 0), value.map { .blob($0) } ?? .null])
+            try db.exec("BEGIN IMMEDIATE")
+            for op in ops {
+                do {
+                    let (kv, event) = try apply(op, revision: rev + 1)
+                    rev += 1
+                    results.append(.success(kv))
+                    events.append(event)
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
             try db.exec("COMMIT")
         } catch {
             try? db.exec("ROLLBACK")
-            throw error
+            return ops.map { _ in .failure(error) }
         }
         revision = rev
+        if !events.isEmpty { hub.publish(events) }
+        return results
+    }
+
+    private func apply(_ op: WriteOp, revision rev: Revision) throws(StoreError) -> (KeyValue, StoreEvent) {
+        switch op {
+        case .create(let key, let value):
+            if try get(key) != nil { throw .keyExists(key) }
+            try insert(rev: rev, key: key, createRev: rev, prevRev: 0, deleted: false, value: value)
+            let kv = KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
+            return (kv, StoreEvent(kind: .put, kv: kv, previous: nil))
+        case .update(let key, let value, let expected):
+            guard let old = try get(key) else {
+                if expected != nil { throw .revisionMismatch(key: key, current: nil) }
+                throw .keyNotFound(key)
+            }
+            if let expected, expected != old.modRevision { throw .revisionMismatch(key: key, current: old.modRevision) }
+            try insert(rev: rev, key: key, createRev: old.createRevision, prevRev: old.modRevision, deleted: false, value: value)
+            let kv = KeyValue(key: key, value: value, createRevision: old.createRevision, modRevision: rev)
+            return (kv, StoreEvent(kind: .put, kv: kv, previous: old))
+        case .delete(let key, let expected):
+            guard let old = try get(key) else { throw .keyNotFound(key) }
+            if let expected, expected != old.modRevision { throw .revisionMismatch(key: key, current: old.modRevision) }
+            try insert(rev: rev, key: key, createRev: old.createRevision, prevRev: old.modRevision, deleted: true, value: nil)
+            var kv = old
+            kv.modRevision = rev
+            return (kv, StoreEvent(kind: .delete, kv: kv, previous: old))
+        }
+    }
+
+    private func insert(rev: Revision, key: String, createRev: Revision, prevRev: Revision, deleted: Bool, value: [UInt8]?) throws(StoreError) {
+        try db.query(
+            "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            [.int(rev), .text(key), .int(createRev), .int(prevRev), .int(deleted ? 1 : 0), value.map { .blob($0) } ?? .null])
     }
 
     public func currentRevision() -> Revision { revision }

@@ -22,4 +22,6 @@ import Testing
 
     @Test func kubectlDefault() throws { try runSuite(kubectlVersion: nil) }
     @Test func kubectl1_27() throws { try runSuite(kubectlVersion: "1.27") }
+    /// 1.33 sends typed requests as Kubernetes protobuf.
+    @Test func kubectl1_33() throws { try runSuite(kubectlVersion: "1.33") }
 }

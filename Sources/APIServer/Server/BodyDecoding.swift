@@ -9,8 +9,10 @@ enum BodyDecoding {
         case "application/json", "application/merge-patch+json", "application/json-patch+json",
             "application/strategic-merge-patch+json", "":
             return try json(bytes)
-        case "application/yaml", "application/apply-patch+yaml", "application/apply-patch+cbor":
+        case "application/yaml", "application/apply-patch+yaml":
             return try yaml(bytes)
+        case KubernetesProtobuf.contentType:
+            return try KubernetesProtobuf.decode(bytes)
         default:
             throw StatusError.unsupportedMediaType(type)
         }
