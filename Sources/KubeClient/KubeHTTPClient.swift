@@ -39,7 +39,9 @@ public final class KubeHTTPClient: Sendable {
     public let configuration: ClientConfiguration
     let http: HTTPClient
 
-    public init(_ configuration: ClientConfiguration, maxConnections: Int = 8) throws {
+    /// `http1Only` opens a connection per concurrent request instead of multiplexing
+    /// (long-lived watches beyond a server's HTTP/2 stream limit).
+    public init(_ configuration: ClientConfiguration, maxConnections: Int = 8, http1Only: Bool = false) throws {
         self.configuration = configuration
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
@@ -57,6 +59,7 @@ public final class KubeHTTPClient: Sendable {
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnections
         config.timeout.connect = .seconds(10)
+        if http1Only { config.httpVersion = .http1Only }
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }
 

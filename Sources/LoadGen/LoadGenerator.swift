@@ -35,10 +35,10 @@ struct LoadGenerator: AsyncParsableCommand {
         let selected = Set(scenarios.split(separator: ",").map(String.init))
         let target: any BenchmarkTarget
         if let etcd {
-            target = try EtcdTarget(url: etcd)
+            target = try EtcdTarget(url: etcd, watchers: watchers)
         } else {
             let config = try Kubeconfig.load(paths: kubeconfig.map { [$0] } ?? Kubeconfig.defaultPaths()).resolve(context: context)
-            target = try APIServerTarget(try KubeHTTPClient(config, maxConnections: max(writers, readers)))
+            target = try APIServerTarget(try KubeHTTPClient(config, maxConnections: max(writers, readers)), watchers: watchers)
         }
         var results: [String: JSONValue] = [:]
         let payload = String(repeating: "x", count: size)
@@ -51,7 +51,7 @@ struct LoadGenerator: AsyncParsableCommand {
             let r = try await Workload.run(operations: ops, concurrency: clients, body)
             var entry = r.json
             if let c0 = cpu0, let c1 = cpuSeconds() {
-                entry["serverCPUSeconds"] = .double((c1 - c0) * 1000).rounded3
+                entry["serverCPUSeconds"] = JSONValue.double(c1 - c0).rounded3
                 entry["serverCPUMillisecondsPerOp"] = .double((c1 - c0) * 1000 / Double(max(ops, 1))).rounded3
             }
             results[name] = entry

@@ -45,10 +45,15 @@ func waitUntil(_ deadline: ContinuousClock.Instant, _ condition: () async -> Boo
 
 struct APIServerTarget: BenchmarkTarget {
     let client: KubeHTTPClient
+    /// Watches get their own connections: one HTTP/2 connection carries 100 streams at most.
+    let watchClient: KubeHTTPClient
     let namespace = "meridian-bench"
     var base: String { "/api/v1/namespaces/\(namespace)/configmaps" }
 
-    init(_ client: KubeHTTPClient) throws { self.client = client }
+    init(_ client: KubeHTTPClient, watchers: Int) throws {
+        self.client = client
+        watchClient = try KubeHTTPClient(client.configuration, maxConnections: watchers + 1, http1Only: true)
+    }
 
     func check(_ r: KubeResponse, _ what: String, allow: Set<Int> = []) throws {
         if r.status >= 300 && !allow.contains(r.status) {
@@ -89,7 +94,7 @@ struct APIServerTarget: BenchmarkTarget {
         let rv = try await client.request(.GET, "\(base)/\(name)").json()["metadata"]["resourceVersion"].stringValue ?? "0"
         let recorder = DeliveryRecorder()
         let started = DeliveryRecorder()
-        let client = self.client
+        let client = self.watchClient
         let path = "\(base)?watch=true&resourceVersion=\(rv)&fieldSelector=metadata.name%3D\(name)"
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<watchers {
@@ -110,7 +115,7 @@ struct APIServerTarget: BenchmarkTarget {
             try await Task.sleep(for: .milliseconds(300))
             for seq in 1...updates {
                 await recorder.markSent(seq, at: .now)
-                try check(try await client.request(.PUT, "\(base)/\(name)", body: cm(name, String(seq))), "watched update")
+                try check(try await self.client.request(.PUT, "\(base)/\(name)", body: cm(name, String(seq))), "watched update")
             }
             await waitUntil(.now + .seconds(30)) { await recorder.count >= watchers * updates }
             group.cancelAll()
@@ -118,7 +123,10 @@ struct APIServerTarget: BenchmarkTarget {
         }
     }
 
-    func shutdown() async { await client.shutdown() }
+    func shutdown() async {
+        await client.shutdown()
+        await watchClient.shutdown()
+    }
 }
 
 /// etcd's v3 JSON gateway: the same operations on raw keys, for a storage-path baseline.
@@ -126,7 +134,7 @@ struct EtcdTarget: BenchmarkTarget {
     let client: KubeHTTPClient
     let prefix = "/registry/configmaps/meridian-bench/"
 
-    init(url: String) throws { client = try KubeHTTPClient(ClientConfiguration(server: url), maxConnections: 32) }
+    init(url: String, watchers: Int) throws { client = try KubeHTTPClient(ClientConfiguration(server: url), maxConnections: watchers + 32, http1Only: true) }
 
     static func b64(_ s: String) -> JSONValue { .string(Data(s.utf8).base64EncodedString()) }
 

@@ -1,16 +1,29 @@
 import NIOCore
 import NIOSSL
+import Synchronization
 import X509
 
 /// Identity from a verified TLS client certificate: CN is the user, O entries the groups
-/// (kube-apiserver's x509 authenticator).
-enum ClientCertificates {
-    static func user(of channel: any Channel) async -> UserInfo? {
+/// (kube-apiserver's x509 authenticator). Identities are cached per connection, so the
+/// certificate is read once per connection, not once per request.
+final class ClientCertificates: Sendable {
+    private let byConnection = Mutex<[ObjectIdentifier: UserInfo?]>([:])
+
+    func user(of channel: any Channel) async -> UserInfo? {
         // HTTP/1 requests run on the TLS channel itself; HTTP/2 streams on a child of it.
-        for candidate in [channel, channel.parent].compactMap({ $0 }) {
-            if let cert = try? await candidate.nioSSL_peerCertificate().get() {
-                return identity(cert)
+        let candidates = [channel, channel.parent].compactMap { $0 }
+        for candidate in candidates {
+            if let cached = byConnection.withLock({ $0[ObjectIdentifier(candidate)] }) { return cached }
+        }
+        for candidate in candidates {
+            guard let cert = try? await candidate.nioSSL_peerCertificate().get() else { continue }
+            let identity = Self.identity(cert)
+            let key = ObjectIdentifier(candidate)
+            byConnection.withLock { $0[key] = .some(identity) }
+            candidate.closeFuture.whenComplete { [weak self] _ in
+                _ = self?.byConnection.withLock { $0.removeValue(forKey: key) }
             }
+            return identity
         }
         return nil
     }

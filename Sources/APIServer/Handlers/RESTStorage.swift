@@ -23,7 +23,7 @@ struct RESTStorage: Sendable {
     let schemas: SchemaIndex
     let logger: Logger
 
-    func read(_ def: ResourceDefinition, namespace: String?, name: String) async throws(StatusError) -> (JSONValue, KeyValue) {
+    func read(_ def: ResourceDefinition, namespace: String?, name: String, decode: Bool = true) async throws(StatusError) -> (JSONValue, KeyValue) {
         let kv: KeyValue?
         do {
             kv = try await store.get(def.storageKey(namespace: namespace, name: name))
@@ -31,7 +31,7 @@ struct RESTStorage: Sendable {
             throw StatusError.from(error, def, name: name)
         }
         guard let kv else { throw StatusError.notFound(resource: def.resource, group: def.group, name: name) }
-        return (try ObjectCodec.decode(kv, def), kv)
+        return (decode ? try ObjectCodec.decode(kv, def) : .null, kv)
     }
 
     func get(_ def: ResourceDefinition, namespace: String?, name: String) async throws(StatusError) -> JSONValue {
@@ -40,6 +40,8 @@ struct RESTStorage: Sendable {
 
     struct ListResult {
         var items: [JSONValue]
+        /// With `raw: true` and no selectors: the stored objects, undecoded.
+        var rawItems: [KeyValue] = []
         var resourceVersion: Revision
         var continueToken: String?
         var remainingItemCount: Int?
@@ -72,7 +74,7 @@ struct RESTStorage: Sendable {
 
     func list(
         _ def: ResourceDefinition, namespace: String?, labelSelector: LabelSelector, fieldSelector: FieldSelector,
-        limit: Int, continueToken: String?, resourceVersion: String?
+        limit: Int, continueToken: String?, resourceVersion: String?, raw: Bool = false
     ) async throws(StatusError) -> ListResult {
         let prefix = def.storagePrefix(namespace: namespace)
         var startAfter: String?
@@ -87,21 +89,28 @@ struct RESTStorage: Sendable {
         }
         let filtering = !labelSelector.isEmpty || !fieldSelector.isEmpty
         var items: [JSONValue] = []
+        var rawItems: [KeyValue] = []
+        let keepRaw = raw && !filtering && RawObject.servable(def)
         var lastKey: String?
         var more = false
         var remaining: Int?
         var readRevision: Revision = 0
         do {
             while true {
-                let batch = limit > 0 ? max(limit - items.count, filtering ? 500 : 0) : 0
+                let batch = limit > 0 ? max(limit - items.count - rawItems.count, filtering ? 500 : 0) : 0
                 let page = try await store.range(prefix: prefix, startAfter: startAfter, limit: batch, revision: atRevision)
                 atRevision = page.revision
                 readRevision = page.revision
                 var consumed = 0
                 for kv in page.items {
                     consumed += 1
-                    let object = try ObjectCodec.decode(kv, def)
                     lastKey = kv.key
+                    if keepRaw {
+                        rawItems.append(kv)
+                        if limit > 0 && rawItems.count == limit { break }
+                        continue
+                    }
+                    let object = try ObjectCodec.decode(kv, def)
                     if filtering {
                         guard labelSelector.matches(Self.labels(object)), fieldSelector.matches(Self.fields(object, def)) else { continue }
                     }
@@ -109,7 +118,7 @@ struct RESTStorage: Sendable {
                     if limit > 0 && items.count == limit { break }
                 }
                 let stoppedEarly = consumed < page.items.count
-                if limit > 0 && items.count == limit {
+                if limit > 0 && items.count + rawItems.count == limit {
                     more = stoppedEarly || page.more
                     if more && !filtering { remaining = page.count - consumed }
                     break
@@ -129,6 +138,6 @@ struct RESTStorage: Sendable {
             token = ContinueToken(revision: readRevision, start: String(lastKey.dropFirst(prefix.count))).encoded()
         }
         if limit == 0 || !more { remaining = nil }
-        return ListResult(items: items, resourceVersion: readRevision, continueToken: token, remainingItemCount: remaining)
+        return ListResult(items: items, rawItems: rawItems, resourceVersion: readRevision, continueToken: token, remainingItemCount: remaining)
     }
 }

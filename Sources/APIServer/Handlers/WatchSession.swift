@@ -13,10 +13,13 @@ struct WatchSession: Sendable {
     let resourceVersion: String?
     let sendInitialEvents: Bool?
     let allowBookmarks: Bool
+    /// Stream stored bytes (with resourceVersion spliced in) instead of decoded objects.
+    var rawJSON = false
 
     struct Event: Sendable {
         var type: String
         var object: JSONValue
+        var raw: [UInt8]? = nil
     }
 
     private func matches(_ object: JSONValue) -> Bool {
@@ -82,9 +85,13 @@ struct WatchSession: Sendable {
     }
 
     private func translate(_ e: StoreEvent) throws(StatusError) -> Event? {
+        let filtering = !labelSelector.isEmpty || !fieldSelector.isEmpty
+        if rawJSON && !filtering, let raw = RawObject.withResourceVersion(e.kv) {
+            let type = e.kind == .delete ? "DELETED" : (e.previous == nil ? "ADDED" : "MODIFIED")
+            return Event(type: type, object: .null, raw: raw)
+        }
         let object = try ObjectCodec.decode(e.kv, def)
         let previous = try e.previous.map { (kv: KeyValue) throws(StatusError) in try ObjectCodec.decode(kv, def) }
-        let filtering = !labelSelector.isEmpty || !fieldSelector.isEmpty
         switch e.kind {
         case .delete:
             if filtering && !matches(previous ?? object) { return nil }

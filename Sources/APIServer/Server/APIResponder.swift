@@ -19,6 +19,8 @@ public struct APIResponder: HTTPResponder {
     let authenticator: Authenticator
     let authorizer: RBACAuthorizer
     let tokenIssuer: TokenIssuer
+    let clientCertificates = ClientCertificates()
+    let metrics = RequestMetrics()
     let serverAddress: String
     let metricsText: @Sendable () -> String
     let logger: Logger
@@ -58,10 +60,9 @@ public struct APIResponder: HTTPResponder {
             response = Self.errorResponse(.internalError("\(error)"))
         }
         let elapsed = ContinuousClock.now - start
-        let code = String(response.status.code)
-        Counter(label: "apiserver_request_total", dimensions: [("verb", verb), ("resource", resourceLabel), ("code", code)]).increment()
-        Timer(label: "apiserver_request_duration_seconds", dimensions: [("verb", verb), ("resource", resourceLabel)], preferredDisplayUnit: .seconds)
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        metrics.record(
+            verb: verb, resource: resourceLabel, code: response.status.code,
+            nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return response
     }
 
@@ -71,7 +72,7 @@ public struct APIResponder: HTTPResponder {
             guard let user = authenticator.authenticate(bearer: token) else { throw StatusError.unauthorized }
             return user
         }
-        if let user = await ClientCertificates.user(of: context.channel) { return user }
+        if let user = await clientCertificates.user(of: context.channel) { return user }
         if Self.publicPaths.contains(path) { return .anonymous }
         throw StatusError.unauthorized
     }
@@ -152,6 +153,12 @@ public struct APIResponder: HTTPResponder {
         headers[.contentType] = contentType
         var bytes = value.serialized()
         bytes.append(UInt8(ascii: "\n"))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func rawJSON(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 

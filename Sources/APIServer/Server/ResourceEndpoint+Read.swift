@@ -27,6 +27,10 @@ extension ResourceEndpoint {
         guard let name = info.name else { throw StatusError.notFoundPath }
         switch info.subresource {
         case nil, "status":
+            if RawObject.servable(def), try representation(request).kind == .json {
+                let (_, kv) = try await storage.read(def, namespace: namespace, name: name, decode: false)
+                if let raw = RawObject.withResourceVersion(kv) { return APIResponder.rawJSON(raw) }
+            }
             return try render(try await storage.get(def, namespace: namespace, name: name), request)
         case "scale":
             return APIResponder.json(try ScaleSubresource.scale(of: try await storage.get(def, namespace: namespace, name: name), def))
@@ -40,9 +44,10 @@ extension ResourceEndpoint {
 
     func list(_ request: Request) async throws -> Response {
         let (labels, fields) = try selectors()
+        let rep = try representation(request)
         let result = try await storage.list(
             def, namespace: namespace, labelSelector: labels, fieldSelector: fields, limit: query.limit,
-            continueToken: query.continueToken, resourceVersion: query.resourceVersion)
+            continueToken: query.continueToken, resourceVersion: query.resourceVersion, raw: rep.kind == .json)
         var meta: JSONValue = ["resourceVersion": .string(String(result.resourceVersion))]
         if let token = result.continueToken { meta["continue"] = .string(token) }
         if let remaining = result.remainingItemCount { meta["remainingItemCount"] = .int(Int64(remaining)) }
@@ -53,10 +58,32 @@ extension ResourceEndpoint {
             let items = result.items.map { TableConverter.partialMetadata($0, version: version) }
             return APIResponder.json(["kind": "PartialObjectMetadataList", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": meta, "items": .array(items)])
         default:
+            if !result.rawItems.isEmpty {
+                return APIResponder.rawJSON(Self.rawList(kind: "\(def.kind)List", apiVersion: def.groupVersion, metadata: meta, items: result.rawItems))
+            }
             return APIResponder.json([
                 "kind": .string("\(def.kind)List"), "apiVersion": .string(def.groupVersion), "metadata": meta, "items": .array(result.items),
             ])
         }
+    }
+
+    /// A list document assembled from stored bytes.
+    static func rawList(kind: String, apiVersion: String, metadata: JSONValue, items: [KeyValue]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(items.reduce(256) { $0 + $1.value.count + 32 })
+        out.append(contentsOf: #"{"apiVersion":"#.utf8)
+        JSONValue.string(apiVersion).write(into: &out)
+        out.append(contentsOf: #","items":["#.utf8)
+        for (i, kv) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if let raw = RawObject.withResourceVersion(kv) { out.append(contentsOf: raw) } else { out.append(contentsOf: kv.value) }
+        }
+        out.append(contentsOf: #"],"kind":"#.utf8)
+        JSONValue.string(kind).write(into: &out)
+        out.append(contentsOf: #","metadata":"#.utf8)
+        metadata.write(into: &out)
+        out.append(contentsOf: "}\n".utf8)
+        return out
     }
 
     func watch(_ request: Request) async throws -> Response {
@@ -68,7 +95,8 @@ extension ResourceEndpoint {
         let rep = try representation(request)
         let session = WatchSession(
             storage: storage, def: def, namespace: namespace, labelSelector: labels, fieldSelector: fields,
-            resourceVersion: query.resourceVersion, sendInitialEvents: query.sendInitialEvents, allowBookmarks: query.allowWatchBookmarks)
+            resourceVersion: query.resourceVersion, sendInitialEvents: query.sendInitialEvents, allowBookmarks: query.allowWatchBookmarks,
+            rawJSON: rep.kind == .json && RawObject.servable(def))
         var timeout = Duration.seconds(1800 + Int.random(in: 0..<1800))
         if let t = query.timeoutSeconds { timeout = .seconds(t) }
         if let t = query.timeout, t < timeout { timeout = t }
@@ -124,6 +152,14 @@ extension ResourceEndpoint {
     }
 
     static func encode(_ event: WatchSession.Event, rep: AcceptedRepresentation, def: ResourceDefinition, includeObject: String?, first: Bool) -> [UInt8] {
+        if let raw = event.raw {
+            var bytes = Array(#"{"type":"#.utf8)
+            JSONValue.string(event.type).write(into: &bytes)
+            bytes.append(contentsOf: #","object":"#.utf8)
+            bytes.append(contentsOf: raw)
+            bytes.append(contentsOf: "}\n".utf8)
+            return bytes
+        }
         var object = event.object
         if event.type != "ERROR" && event.type != "BOOKMARK" {
             switch rep.kind {
