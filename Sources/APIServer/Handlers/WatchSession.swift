@@ -84,7 +84,14 @@ struct WatchSession: Sendable {
         }
     }
 
+    /// The object name a field selector pins (`metadata.name=x`), checked on keys before
+    /// anything is decoded.
+    private var pinnedName: String? {
+        fieldSelector.requirements.first { $0.field == "metadata.name" && !$0.negated }?.value
+    }
+
     private func translate(_ e: StoreEvent) throws(StatusError) -> Event? {
+        if let name = pinnedName, !e.kv.key.hasSuffix("/" + name) { return nil }
         let filtering = !labelSelector.isEmpty || !fieldSelector.isEmpty
         if rawJSON && !filtering, let raw = RawObject.withResourceVersion(e.kv) {
             let type = e.kind == .delete ? "DELETED" : (e.previous == nil ? "ADDED" : "MODIFIED")

@@ -134,7 +134,7 @@ public struct APIResponder: HTTPResponder {
             guard let def = catalog.lookup(group: info.group, version: info.version, resource: info.resource) else {
                 throw StatusError.notFoundPath
             }
-            var endpoint = ResourceEndpoint(responder: self, catalog: catalog, def: def, info: info, user: user)
+            var endpoint = ResourceEndpoint(responder: self, catalog: catalog, def: def, info: info, user: user, channel: context.channel)
             return try await endpoint.handle(request)
         }
     }

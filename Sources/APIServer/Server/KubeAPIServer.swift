@@ -62,7 +62,9 @@ public struct KubeAPIServer: Service {
         let logger = self.logger
         let app = Application(
             responder: responder,
-            server: try .http2Upgrade(tlsConfiguration: tlsConfiguration()),
+            server: try .http2Upgrade(
+                tlsConfiguration: tlsConfiguration(),
+                configuration: .init(streamConfiguration: .init(additionalChannelHandlers: [CloseOnHalfClosure()]))),
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
             services: housekeeping,
             onServerRunning: { channel in

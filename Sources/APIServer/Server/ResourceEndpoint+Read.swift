@@ -113,10 +113,14 @@ extension ResourceEndpoint {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         let deadline = timeout
+        let closed = channel?.closeFuture
         let body = ResponseBody { writer in
             // Events flow through a bounded buffer: a client that cannot keep up is cut
             // off (the watch ends) and re-watches from its last resourceVersion.
             let (chunks, sink) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(4096))
+            // A watch that only filters events never writes, so it would not notice its
+            // client leaving; the connection (or HTTP/2 stream) closing ends it.
+            closed?.whenComplete { _ in sink.finish() }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     var first = true
@@ -135,6 +139,7 @@ extension ResourceEndpoint {
                     try? await Task.sleep(for: deadline)
                     sink.finish()
                 }
+
                 for await chunk in chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
                 group.cancelAll()
             }

@@ -12,10 +12,13 @@ struct ResourceEndpoint {
     let def: ResourceDefinition
     let info: RequestInfo
     let user: UserInfo
+    /// The connection (HTTP/1) or stream (HTTP/2) carrying the request: its closing ends watches.
+    let channel: (any Channel)?
     var query = QueryOptions(query: nil)
     var warnings: [String] = []
 
-    init(responder: APIResponder, catalog: ResourceCatalog, def: ResourceDefinition, info: RequestInfo, user: UserInfo) {
+    init(responder: APIResponder, catalog: ResourceCatalog, def: ResourceDefinition, info: RequestInfo, user: UserInfo, channel: (any Channel)? = nil) {
+        self.channel = channel
         self.responder = responder
         self.catalog = catalog
         self.def = def
