@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 import Testing
 
@@ -114,5 +115,26 @@ import Testing
         #expect(Timestamp.humanAge(since: Timestamp.parse("2026-01-01T09:00:00Z")!, now: now) == "3h")
         #expect(Timestamp.humanAge(since: Timestamp.parse("2025-12-29T12:00:00Z")!, now: now) == "3d")
         #expect(Timestamp.format(now) == "2026-01-01T12:00:00Z")
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        ("1970-01-01T00:00:00Z", 0.0), ("2026-11-25T17:15:55Z", 1_795_626_955), ("2000-02-29T23:59:59Z", 951_868_799),
+        ("1969-12-31T23:59:59Z", -1),
+    ])
+    func roundTrips(text: String, seconds: Double) throws {
+        let d = try #require(Timestamp.parse(text))
+        #expect(d.timeIntervalSince1970 == seconds)
+        #expect(Timestamp.format(d) == text)
+    }
+
+    @Test func parsesFractionsAndOffsets() throws {
+        #expect(Timestamp.parse("2026-01-01T12:00:00.250000Z")?.timeIntervalSince1970 == 1_767_268_800.25)
+        #expect(Timestamp.parse("2026-01-01T13:30:00+01:30")?.timeIntervalSince1970 == 1_767_268_800)
+        #expect(Timestamp.formatMicro(Date(timeIntervalSince1970: 1_767_268_800.5)) == "2026-01-01T12:00:00.500000Z")
+        for bad in ["", "2026-13-01T00:00:00Z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00Zx"] {
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
+        }
     }
 }
