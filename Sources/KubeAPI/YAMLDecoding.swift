@@ -23,7 +23,8 @@ public enum YAMLDecoding {
         switch node {
         case .scalar(let s):
             if s.style != .plain { return .string(s.string) }
-            switch s.tag.description {
+            // The node's tag is the resolved one (a scalar's own tag stays implicit).
+            switch node.tag.description {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return .bool(Bool.construct(from: s) ?? false)
             case Tag.Name.int.rawValue:

@@ -138,3 +138,20 @@ import Testing
         }
     }
 }
+
+@Suite struct YAMLTests {
+    @Test func resolvesScalarsLikeKubernetesTools() throws {
+        let v = try YAMLDecoding.decode("""
+            a: 1
+            b: true
+            c: "1"
+            d: 1.5
+            e: null
+            f: [x, 2]
+            g: {h: no}
+            i: 0x1F
+            """)
+        #expect(v == ["a": 1, "b": true, "c": "1", "d": .double(1.5), "e": .null, "f": ["x", 2], "g": ["h": false], "i": "0x1F"])
+        #expect(v.objectValue?.keys.contains("e") == true)
+    }
+}
