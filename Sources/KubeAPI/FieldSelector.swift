@@ -30,11 +30,14 @@ public struct FieldSelector: Sendable, Hashable {
         var reqs: [Requirement] = []
         for part in splitTerms(text) where !part.isEmpty {
             if let r = part.range(of: "!=") {
-                reqs.append(Requirement(field: String(part[..<r.lowerBound]), negated: true, value: unescape(String(part[r.upperBound...]))))
+                reqs.append(
+                    Requirement(field: String(part[..<r.lowerBound]), negated: true, value: unescape(String(part[r.upperBound...]))))
             } else if let r = part.range(of: "==") {
-                reqs.append(Requirement(field: String(part[..<r.lowerBound]), negated: false, value: unescape(String(part[r.upperBound...]))))
+                reqs.append(
+                    Requirement(field: String(part[..<r.lowerBound]), negated: false, value: unescape(String(part[r.upperBound...]))))
             } else if let r = part.range(of: "=") {
-                reqs.append(Requirement(field: String(part[..<r.lowerBound]), negated: false, value: unescape(String(part[r.upperBound...]))))
+                reqs.append(
+                    Requirement(field: String(part[..<r.lowerBound]), negated: false, value: unescape(String(part[r.upperBound...]))))
             } else {
                 throw ParseError(message: "invalid selector: '\(text)'; can't understand '\(part)'")
             }

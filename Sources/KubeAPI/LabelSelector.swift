@@ -57,7 +57,9 @@ public struct LabelSelector: Sendable, Hashable {
                 lexer.skipSpaces()
             }
             let key = lexer.readIdentifier()
-            guard !key.isEmpty else { throw ParseError(message: "unable to parse requirement: found '\(lexer.rest)', expected: identifier") }
+            guard !key.isEmpty else {
+                throw ParseError(message: "unable to parse requirement: found '\(lexer.rest)', expected: identifier")
+            }
             try validateKey(key)
             lexer.skipSpaces()
             if negate {

@@ -64,7 +64,13 @@ public struct FieldError: Sendable, Hashable {
     /// Go's `%#v`-like rendering that apimachinery uses for bad values.
     static func render(_ value: JSONValue) -> String {
         switch value {
-        case .string(let s): return String(decoding: { var o: [UInt8] = []; JSONValue.writeString(s, into: &o); return o }(), as: UTF8.self)
+        case .string(let s):
+            return String(
+                decoding: {
+                    var o: [UInt8] = []
+                    JSONValue.writeString(s, into: &o)
+                    return o
+                }(), as: UTF8.self)
         case .int(let i): return String(i)
         case .double(let d): return "\(d)"
         case .bool(let b): return b ? "true" : "false"
@@ -193,12 +199,18 @@ public struct StatusError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public static let unauthorized = StatusError(code: 401, reason: .unauthorized, message: "Unauthorized")
 
-    public static func methodNotAllowed(_ message: String = "the server does not allow this method on the requested resource") -> StatusError {
+    public static func methodNotAllowed(_ message: String = "the server does not allow this method on the requested resource")
+        -> StatusError
+    {
         StatusError(code: 405, reason: .methodNotAllowed, message: message)
     }
 
     public static func unsupportedMediaType(_ contentType: String) -> StatusError {
-        StatusError(code: 415, reason: .unsupportedMediaType, message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf")
+        StatusError(
+            code: 415, reason: .unsupportedMediaType,
+            message:
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+        )
     }
 
     public static func notAcceptable(_ message: String) -> StatusError {

@@ -96,7 +96,8 @@ public enum Validation {
     public static func configMapKey(_ s: String) -> [String] {
         var errs: [String] = []
         if s.utf8.count > 253 { errs.append("must be no more than 253 characters") }
-        let valid = !s.isEmpty && s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
+        let valid =
+            !s.isEmpty && s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
         if !valid { errs.append(configKeyMessage) }
         if s == "." { errs.append("must not be '.'") }
         if s == ".." { errs.append("must not be '..'") }

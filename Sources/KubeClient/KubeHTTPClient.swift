@@ -102,11 +102,14 @@ public final class KubeHTTPClient: Sendable {
     }
 
     /// A streaming POST (etcd's watch gateway).
-    public func streamPOST(_ path: String, body: [UInt8], timeout: TimeAmount = .hours(1), onLine: ([UInt8]) async throws -> Bool) async throws -> Int {
+    public func streamPOST(_ path: String, body: [UInt8], timeout: TimeAmount = .hours(1), onLine: ([UInt8]) async throws -> Bool)
+        async throws -> Int
+    {
         try await stream(makeRequest(.POST, path, body: body, contentType: nil, accept: nil), path: path, timeout: timeout, onLine: onLine)
     }
 
-    func stream(_ request: HTTPClientRequest, path: String, timeout: TimeAmount, onLine: ([UInt8]) async throws -> Bool) async throws -> Int {
+    func stream(_ request: HTTPClientRequest, path: String, timeout: TimeAmount, onLine: ([UInt8]) async throws -> Bool) async throws -> Int
+    {
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: timeout)

@@ -88,11 +88,14 @@ public struct Kubeconfig: Sendable {
         for c in doc["clusters"].arrayValue ?? [] {
             guard let name = c["name"].stringValue else { continue }
             let spec = c["cluster"]
-            var ca = spec["certificate-authority-data"].stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+            var ca = spec["certificate-authority-data"].stringValue.flatMap { Data(base64Encoded: $0) }.map {
+                String(decoding: $0, as: UTF8.self)
+            }
             if ca == nil, let file = spec["certificate-authority"].stringValue { ca = try readFile(file, relativeTo: path) }
             k.clusters[name] = Cluster(
                 server: spec["server"].stringValue ?? "", certificateAuthorityData: ca,
-                insecureSkipTLSVerify: spec["insecure-skip-tls-verify"].boolValue ?? false, tlsServerName: spec["tls-server-name"].stringValue)
+                insecureSkipTLSVerify: spec["insecure-skip-tls-verify"].boolValue ?? false,
+                tlsServerName: spec["tls-server-name"].stringValue)
         }
         for u in doc["users"].arrayValue ?? [] {
             guard let name = u["name"].stringValue else { continue }
@@ -103,7 +106,9 @@ public struct Kubeconfig: Sendable {
                 return nil
             }
             var token = spec["token"].stringValue
-            if token == nil, let f = spec["tokenFile"].stringValue { token = try readFile(f, relativeTo: path).trimmingCharacters(in: .whitespacesAndNewlines) }
+            if token == nil, let f = spec["tokenFile"].stringValue {
+                token = try readFile(f, relativeTo: path).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
             k.users[name] = User(
                 clientCertificateData: try pem("client-certificate-data", "client-certificate"),
                 clientKeyData: try pem("client-key-data", "client-key"), token: token)
@@ -130,7 +135,9 @@ public struct Kubeconfig: Sendable {
     public func resolve(context name: String? = nil) throws(LoadError) -> ClientConfiguration {
         guard let contextName = name ?? currentContext else { throw .noContext }
         guard let context = contexts[contextName] else { throw .unknownContext(contextName) }
-        guard let cluster = clusters[context.cluster] else { throw .incomplete("context \(contextName) names cluster \(context.cluster), which is not defined") }
+        guard let cluster = clusters[context.cluster] else {
+            throw .incomplete("context \(contextName) names cluster \(context.cluster), which is not defined")
+        }
         let user = users[context.user] ?? User()
         return ClientConfiguration(
             server: cluster.server, caPEM: cluster.certificateAuthorityData, clientCertificatePEM: user.clientCertificateData,

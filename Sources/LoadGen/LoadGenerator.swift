@@ -163,6 +163,8 @@ enum Workload {
             return all
         }
         let elapsed = clock.now - start
-        return Result(operations: operations, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, latencies: perWorker)
+        return Result(
+            operations: operations, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            latencies: perWorker)
     }
 }

@@ -67,7 +67,9 @@ struct APIServerTarget: BenchmarkTarget {
     }
 
     func cm(_ name: String, _ payload: String) -> [UInt8] {
-        JSONValue.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)], "data": ["payload": .string(payload)]]).serialized()
+        JSONValue.object([
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)], "data": ["payload": .string(payload)],
+        ]).serialized()
     }
 
     func create(_ name: String, _ payload: String) async throws {
@@ -84,7 +86,9 @@ struct APIServerTarget: BenchmarkTarget {
     }
     func patch(_ name: String) async throws {
         let p: JSONValue = ["metadata": ["labels": ["patched": "yes"]]]
-        try check(try await client.request(.PATCH, "\(base)/\(name)", body: p.serialized(), contentType: "application/merge-patch+json"), "patch \(name)")
+        try check(
+            try await client.request(.PATCH, "\(base)/\(name)", body: p.serialized(), contentType: "application/merge-patch+json"),
+            "patch \(name)")
     }
     func delete(_ name: String) async throws { try check(try await client.request(.DELETE, "\(base)/\(name)"), "delete \(name)") }
 
@@ -103,7 +107,9 @@ struct APIServerTarget: BenchmarkTarget {
                     await started.markReceived(-1, at: .now)
                     _ = try await client.stream(path, timeout: .seconds(120)) { line in
                         let now = ContinuousClock.now
-                        if let e = try? JSONParser.parse(line), let seq = e["object"]["data"]["payload"].stringValue.flatMap(Int.init), seq > 0 {
+                        if let e = try? JSONParser.parse(line), let seq = e["object"]["data"]["payload"].stringValue.flatMap(Int.init),
+                            seq > 0
+                        {
                             await recorder.markReceived(seq, at: now)
                             seen += 1
                         }
@@ -134,19 +140,26 @@ struct EtcdTarget: BenchmarkTarget {
     let client: KubeHTTPClient
     let prefix = "/registry/configmaps/meridian-bench/"
 
-    init(url: String, watchers: Int) throws { client = try KubeHTTPClient(ClientConfiguration(server: url), maxConnections: watchers + 32, http1Only: true) }
+    init(url: String, watchers: Int) throws {
+        client = try KubeHTTPClient(ClientConfiguration(server: url), maxConnections: watchers + 32, http1Only: true)
+    }
 
     static func b64(_ s: String) -> JSONValue { .string(Data(s.utf8).base64EncodedString()) }
 
     func call(_ path: String, _ body: JSONValue) async throws -> JSONValue {
         let r = try await client.request(.POST, path, body: body.serialized())
-        if r.status != 200 { throw BenchmarkError.unexpected("etcd \(path): HTTP \(r.status) \(String(decoding: r.body.prefix(300), as: UTF8.self))") }
+        if r.status != 200 {
+            throw BenchmarkError.unexpected("etcd \(path): HTTP \(r.status) \(String(decoding: r.body.prefix(300), as: UTF8.self))")
+        }
         return try r.json()
     }
 
     /// A value shaped like the stored ConfigMap, so sizes match the API server run.
     func value(_ name: String, _ payload: String) -> String {
-        JSONValue.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "meridian-bench"], "data": ["payload": .string(payload)]]).serializedString()
+        JSONValue.object([
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "meridian-bench"],
+            "data": ["payload": .string(payload)],
+        ]).serializedString()
     }
 
     func prepare() async throws {}
@@ -167,10 +180,12 @@ struct EtcdTarget: BenchmarkTarget {
         // etcd has no patch: read, modify, compare-and-swap, like the apiserver's patch path.
         let r = try await call("/v3/kv/range", ["key": Self.b64(prefix + name)])
         let rev = r["kvs"][0]["mod_revision"]
-        _ = try await call("/v3/kv/txn", [
-            "compare": [["key": Self.b64(prefix + name), "target": "MOD", "result": "EQUAL", "mod_revision": rev]],
-            "success": [["request_put": ["key": Self.b64(prefix + name), "value": Self.b64(value(name, "patched"))]]],
-        ])
+        _ = try await call(
+            "/v3/kv/txn",
+            [
+                "compare": [["key": Self.b64(prefix + name), "target": "MOD", "result": "EQUAL", "mod_revision": rev]],
+                "success": [["request_put": ["key": Self.b64(prefix + name), "value": Self.b64(value(name, "patched"))]]],
+            ])
     }
     func delete(_ name: String) async throws { _ = try await call("/v3/kv/deleterange", ["key": Self.b64(prefix + name)]) }
 
@@ -184,7 +199,9 @@ struct EtcdTarget: BenchmarkTarget {
                 group.addTask {
                     var seen = 0
                     await started.markReceived(-1, at: .now)
-                    _ = try await client.streamPOST("/v3/watch", body: JSONValue.object(["create_request": ["key": EtcdTarget.b64(key)]]).serialized()) { line in
+                    _ = try await client.streamPOST(
+                        "/v3/watch", body: JSONValue.object(["create_request": ["key": EtcdTarget.b64(key)]]).serialized()
+                    ) { line in
                         let now = ContinuousClock.now
                         guard let e = try? JSONParser.parse(line) else { return true }
                         for ev in e["result"]["events"].arrayValue ?? [] {

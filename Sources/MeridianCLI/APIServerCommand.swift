@@ -80,7 +80,9 @@ enum ServerAssembly {
 
     static func adminToken(dataDir: String) throws -> String {
         let path = (dataDir as NSString).appendingPathComponent("admin.token")
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            !existing.isEmpty
+        {
             return existing
         }
         var bytes = [UInt8](repeating: 0, count: 32)
@@ -96,7 +98,8 @@ enum ServerAssembly {
         metrics: PrometheusCollectorRegistry, logger: Logger
     ) throws -> KubeAPIServer {
         do {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw StartupError(description: "cannot create data directory \(dataDir): \(error.localizedDescription)")
         }

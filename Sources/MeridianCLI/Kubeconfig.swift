@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Yams
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes a kubeconfig holding one cluster, user and context of the same name, the way
 /// `kubectl config` lays it out.
@@ -23,7 +24,9 @@ struct KubeconfigFile {
         if let token { user["token"] = token }
         let doc: [String: Any] = [
             "apiVersion": "v1", "kind": "Config", "preferences": [String: Any](),
-            "clusters": [["name": name, "cluster": ["server": server, "certificate-authority-data": Data(caPEM.utf8).base64EncodedString()]]],
+            "clusters": [
+                ["name": name, "cluster": ["server": server, "certificate-authority-data": Data(caPEM.utf8).base64EncodedString()]]
+            ],
             "users": [["name": name, "user": user]],
             "contexts": [["name": name, "context": ["cluster": name, "user": name]]],
             "current-context": name,

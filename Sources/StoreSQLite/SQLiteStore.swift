@@ -18,21 +18,21 @@ public actor SQLiteStore: KVStore {
         let db = try SQLiteConnection(path: path)
         do {
             try db.exec(
-            """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=FULL;
-            PRAGMA locking_mode=EXCLUSIVE;
-            CREATE TABLE IF NOT EXISTS log (
-                rev INTEGER PRIMARY KEY,
-                key TEXT NOT NULL,
-                create_rev INTEGER NOT NULL,
-                prev_rev INTEGER NOT NULL,
-                deleted INTEGER NOT NULL,
-                value BLOB
-            );
-            CREATE INDEX IF NOT EXISTS log_key_rev ON log(key, rev);
-            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-            """)
+                """
+                PRAGMA journal_mode=WAL;
+                PRAGMA synchronous=FULL;
+                PRAGMA locking_mode=EXCLUSIVE;
+                CREATE TABLE IF NOT EXISTS log (
+                    rev INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL,
+                    create_rev INTEGER NOT NULL,
+                    prev_rev INTEGER NOT NULL,
+                    deleted INTEGER NOT NULL,
+                    value BLOB
+                );
+                CREATE INDEX IF NOT EXISTS log_key_rev ON log(key, rev);
+                CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                """)
         } catch {
             if db.lastError.contains("locked") { throw .unavailable("\(path) is in use by another process") }
             throw error
@@ -178,7 +178,9 @@ public actor SQLiteStore: KVStore {
         }
     }
 
-    private func insert(rev: Revision, key: String, createRev: Revision, prevRev: Revision, deleted: Bool, value: [UInt8]?) throws(StoreError) {
+    private func insert(rev: Revision, key: String, createRev: Revision, prevRev: Revision, deleted: Bool, value: [UInt8]?)
+        throws(StoreError)
+    {
         try db.query(
             "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             [.int(rev), .text(key), .int(createRev), .int(prevRev), .int(deleted ? 1 : 0), value.map { .blob($0) } ?? .null])

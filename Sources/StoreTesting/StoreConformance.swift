@@ -43,14 +43,17 @@ public enum StoreConformance {
             throw Failure("update of a missing key succeeded")
         } catch StoreError.keyNotFound {}
         let deleted = try await store.delete("/r/a", expectedRevision: c.modRevision)
-        try expect(deleted.value == bytes("3") && deleted.modRevision == c.modRevision + 1, "delete returns last value at the new revision: \(deleted)")
+        try expect(
+            deleted.value == bytes("3") && deleted.modRevision == c.modRevision + 1,
+            "delete returns last value at the new revision: \(deleted)")
         try expect(try await store.get("/r/a") == nil, "deleted key still readable")
         do {
             _ = try await store.delete("/r/a", expectedRevision: nil)
             throw Failure("second delete succeeded")
         } catch StoreError.keyNotFound {}
         let again = try await store.create("/r/a", value: bytes("4"))
-        try expect(again.createRevision == again.modRevision && again.modRevision > deleted.modRevision, "re-create starts a new life: \(again)")
+        try expect(
+            again.createRevision == again.modRevision && again.modRevision > deleted.modRevision, "re-create starts a new life: \(again)")
         try expect(try await store.currentRevision() == again.modRevision, "current revision follows the last write")
     }
 
@@ -64,7 +67,9 @@ public enum StoreConformance {
         try expect(all.items.map(\.key) == ["/p/x/a", "/p/x/b", "/p/x/c", "/p/x/d"], "range keys \(all.items.map(\.key))")
         try expect(!all.more && all.count == 4, "unlimited range more=\(all.more) count=\(all.count)")
         let page = try await store.range(prefix: "/p/x/", startAfter: nil, limit: 3, revision: nil)
-        try expect(page.items.map(\.key) == ["/p/x/a", "/p/x/b", "/p/x/c"] && page.more && page.count == 4, "page \(page.items.map(\.key)) more=\(page.more) count=\(page.count)")
+        try expect(
+            page.items.map(\.key) == ["/p/x/a", "/p/x/b", "/p/x/c"] && page.more && page.count == 4,
+            "page \(page.items.map(\.key)) more=\(page.more) count=\(page.count)")
         let rest = try await store.range(prefix: "/p/x/", startAfter: "/p/x/c", limit: 3, revision: page.revision)
         try expect(rest.items.map(\.key) == ["/p/x/d"] && !rest.more, "second page \(rest.items.map(\.key))")
         let before = try await store.currentRevision()

@@ -1,6 +1,7 @@
-@testable import APIServer
 import KubeAPI
 import Testing
+
+@testable import APIServer
 
 @Suite struct ServerSideApplyTests {
     let ssa = ServerSideApply(paths: FieldPaths(index: .kubernetes))
@@ -20,7 +21,9 @@ import Testing
 
     @Test func conflictsNameTheOwnerAndPath() throws {
         let live = try ssa.apply(applied: cm(["key": "a"]), live: nil, manager: "alice", force: false, schema: schema, def: def)
-        #expect(throws: StatusError.self) { try ssa.apply(applied: cm(["key": "b"]), live: live, manager: "bob", force: false, schema: schema, def: def) }
+        #expect(throws: StatusError.self) {
+            try ssa.apply(applied: cm(["key": "b"]), live: live, manager: "bob", force: false, schema: schema, def: def)
+        }
         do {
             _ = try ssa.apply(applied: cm(["key": "b"]), live: live, manager: "bob", force: false, schema: schema, def: def)
         } catch {
@@ -86,13 +89,17 @@ import Testing
     }
 
     @Test func acceptHeaders() {
-        #expect(AcceptedRepresentation.parse("application/json;as=Table;v=v1;g=meta.k8s.io,application/json")?.kind == .table(version: "v1"))
+        #expect(
+            AcceptedRepresentation.parse("application/json;as=Table;v=v1;g=meta.k8s.io,application/json")?.kind == .table(version: "v1"))
         #expect(AcceptedRepresentation.parse("application/vnd.kubernetes.protobuf,application/json")?.kind == .json)
         #expect(AcceptedRepresentation.parse("application/vnd.kubernetes.protobuf") == nil)
         #expect(AcceptedRepresentation.parse(nil)?.kind == .json)
     }
 
     @Test func versionOrdering() {
-        #expect(["v1beta1", "v2", "v1alpha1", "v1", "v2beta2"].sorted(by: ResourceCatalog.versionPriority) == ["v2", "v1", "v2beta2", "v1beta1", "v1alpha1"])
+        #expect(
+            ["v1beta1", "v2", "v1alpha1", "v1", "v2beta2"].sorted(by: ResourceCatalog.versionPriority) == [
+                "v2", "v1", "v2beta2", "v1beta1", "v1alpha1",
+            ])
     }
 }

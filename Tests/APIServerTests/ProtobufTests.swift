@@ -1,6 +1,7 @@
-@testable import APIServer
 import KubeAPI
 import Testing
+
+@testable import APIServer
 
 @Suite struct ProtobufTests {
     typealias W = OpenAPIv2Protobuf.Writer
@@ -48,10 +49,13 @@ import Testing
             }
         }
         let object = try KubernetesProtobuf.decode(bytes)
-        #expect(object == json(#"""
-            {"apiVersion":"v1","kind":"Service","metadata":{"name":"web","labels":{"app":"web"}},
-             "spec":{"type":"NodePort","selector":{"app":"web"},"ports":[{"name":"http","protocol":"TCP","port":80,"targetPort":"http-alt"}]}}
-            """#))
+        #expect(
+            object
+                == json(
+                    #"""
+                    {"apiVersion":"v1","kind":"Service","metadata":{"name":"web","labels":{"app":"web"}},
+                     "spec":{"type":"NodePort","selector":{"app":"web"},"ports":[{"name":"http","protocol":"TCP","port":80,"targetPort":"http-alt"}]}}
+                    """#))
     }
 
     @Test func keepsMeaningfulZerosAndDecodesTime() throws {

@@ -20,8 +20,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("", "unexpected end of JSON input"), ("{", "looking for beginning of object key string"), ("[1,]", "invalid character ']' looking for beginning of value"),
-        ("{\"a\" 1}", "after object key"), ("01", "invalid character after top-level value"), ("\"\u{01}\"", "invalid character in string literal"),
+        ("", "unexpected end of JSON input"), ("{", "looking for beginning of object key string"),
+        ("[1,]", "invalid character ']' looking for beginning of value"),
+        ("{\"a\" 1}", "after object key"), ("01", "invalid character after top-level value"),
+        ("\"\u{01}\"", "invalid character in string literal"),
         ("tru", "unexpected end of JSON input"), ("1.", "invalid character after decimal point in numeric literal"),
     ])
     func rejectsMalformedInput(text: String, message: String) {
@@ -65,7 +67,9 @@ import Testing
     }
 
     @Test func labelSelectorObjectForm() throws {
-        let s = try LabelSelector.from(object: ["matchLabels": ["app": "web"], "matchExpressions": [["key": "tier", "operator": "In", "values": ["a", "b"]]]])
+        let s = try LabelSelector.from(object: [
+            "matchLabels": ["app": "web"], "matchExpressions": [["key": "tier", "operator": "In", "values": ["a", "b"]]],
+        ])
         #expect(s.description == "app=web,tier in (a,b)")
         #expect(s.matches(["app": "web", "tier": "b"]))
         #expect(!s.matches(["app": "web"]))
@@ -75,16 +79,19 @@ import Testing
         let s = try FieldSelector.parse("metadata.name=a,status.phase!=Running")
         #expect(s.matches(["metadata.name": "a", "status.phase": "Pending"]))
         #expect(!s.matches(["metadata.name": "a", "status.phase": "Running"]))
-        #expect(throws: FieldSelector.ParseError(message: "invalid selector: 'nonsense'; can't understand 'nonsense'")) { try FieldSelector.parse("nonsense") }
+        #expect(throws: FieldSelector.ParseError(message: "invalid selector: 'nonsense'; can't understand 'nonsense'")) {
+            try FieldSelector.parse("nonsense")
+        }
     }
 }
 
 @Suite struct ValidationTests {
     @Test func namesAndLabels() {
         #expect(Validation.dns1123Subdomain("my-app.example").isEmpty)
-        #expect(Validation.dns1123Subdomain("Bad_Name") == [
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-        ])
+        #expect(
+            Validation.dns1123Subdomain("Bad_Name") == [
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+            ])
         #expect(Validation.dns1035Label("1svc").count == 1)
         #expect(Validation.dns1035Label("svc-1").isEmpty)
         #expect(Validation.labelValue("").isEmpty)
@@ -99,7 +106,10 @@ import Testing
         let e = StatusError.invalid(
             kind: "Deployment", group: "apps", name: "d",
             causes: [.invalid("spec.replicas", -1, "must be greater than or equal to 0"), .required("spec.selector")])
-        #expect(e.message == "Deployment.apps \"d\" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.selector: Required value]")
+        #expect(
+            e.message
+                == "Deployment.apps \"d\" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.selector: Required value]"
+        )
         #expect(e.code == 422)
         let status = e.statusObject
         #expect(status["reason"] == "Invalid")
@@ -141,7 +151,8 @@ import Testing
 
 @Suite struct YAMLTests {
     @Test func resolvesScalarsLikeKubernetesTools() throws {
-        let v = try YAMLDecoding.decode("""
+        let v = try YAMLDecoding.decode(
+            """
             a: 1
             b: true
             c: "1"

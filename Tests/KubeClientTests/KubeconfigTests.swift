@@ -18,7 +18,8 @@ import Testing
 
     @Test func mergesLikeKubectlFirstFileWins() throws {
         let dir = try tempDir()
-        let a = try write("""
+        let a = try write(
+            """
             apiVersion: v1
             kind: Config
             clusters:
@@ -29,7 +30,8 @@ import Testing
             - {name: ctx, context: {cluster: one, user: u, namespace: team}}
             current-context: ctx
             """, name: "a", in: dir)
-        let b = try write("""
+        let b = try write(
+            """
             apiVersion: v1
             kind: Config
             clusters:

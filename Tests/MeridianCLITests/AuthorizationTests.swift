@@ -37,7 +37,10 @@ import Testing
         #expect(try asJane(["auth", "can-i", "list", "pods"]).output == "no\n")
         let denied = try asJane(["get", "pods"])
         #expect(denied.status != 0)
-        #expect(denied.error == "Error from server (Forbidden): pods is forbidden: User \"jane\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"\n")
+        #expect(
+            denied.error
+                == "Error from server (Forbidden): pods is forbidden: User \"jane\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"\n"
+        )
 
         #expect(try server.kubectl(["create", "role", "pod-reader", "--verb=get,list,watch", "--resource=pods"]).status == 0)
         #expect(try server.kubectl(["create", "rolebinding", "devs-read", "--role=pod-reader", "--group=developers"]).status == 0)
@@ -46,7 +49,10 @@ import Testing
         #expect(try asJane(["auth", "can-i", "delete", "pods"]).output == "no\n")
         #expect(try asJane(["get", "pods"]).status == 0)
         let create = try asJane(["create", "configmap", "x"])
-        #expect(create.error.contains("configmaps is forbidden: User \"jane\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"default\""))
+        #expect(
+            create.error.contains(
+                "configmaps is forbidden: User \"jane\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"default\""
+            ))
 
         // ClusterRoleBinding to the built-in view role grants reads everywhere.
         #expect(try server.kubectl(["create", "clusterrolebinding", "jane-view", "--clusterrole=view", "--user=jane"]).status == 0)

@@ -37,14 +37,16 @@ import Testing
 
         server = try MeridianProcess.apiserver(dataDir: dir)
         let list = try JSONParser.parse(try server!.kubectl(["get", "--raw", "/api/v1/namespaces/load/configmaps"]).output)
-        let stored = Dictionary(uniqueKeysWithValues: (list["items"].arrayValue ?? []).map {
-            ($0["metadata"]["name"].stringValue ?? "", Int($0["metadata"]["resourceVersion"].stringValue ?? "") ?? 0)
-        })
+        let stored = Dictionary(
+            uniqueKeysWithValues: (list["items"].arrayValue ?? []).map {
+                ($0["metadata"]["name"].stringValue ?? "", Int($0["metadata"]["resourceVersion"].stringValue ?? "") ?? 0)
+            })
         let missing = acked.filter { stored[$0.0] != $0.1 }
         #expect(missing.isEmpty, "\(missing.count) acknowledged writes lost or changed, e.g. \(missing.prefix(5))")
         let maxAcked = acked.map(\.1).max() ?? 0
         #expect(try server!.kubectl(["-n", "load", "create", "configmap", "after-restart"]).status == 0)
-        let next = Int(try server!.kubectl(["-n", "load", "get", "cm", "after-restart", "-o", "jsonpath={.metadata.resourceVersion}"]).output) ?? 0
+        let next =
+            Int(try server!.kubectl(["-n", "load", "get", "cm", "after-restart", "-o", "jsonpath={.metadata.resourceVersion}"]).output) ?? 0
         #expect(next > maxAcked)
     }
 }

@@ -20,7 +20,10 @@ import Testing
     }
 
     /// curl with the server's CA; returns (status, body).
-    func curl(_ e: Endpoint, _ path: String, method: String = "GET", token: Bool = true, body: String? = nil, contentType: String = "application/json", http1: Bool = false) throws -> (Int, String) {
+    func curl(
+        _ e: Endpoint, _ path: String, method: String = "GET", token: Bool = true, body: String? = nil,
+        contentType: String = "application/json", http1: Bool = false
+    ) throws -> (Int, String) {
         var args = ["-sS", "--cacert", e.ca, "-X", method, "-w", "\n%{http_code}", e.base + path]
         if token { args += ["-H", "Authorization: Bearer \(e.token)"] }
         if http1 { args.append("--http1.1") }
@@ -51,22 +54,31 @@ import Testing
 
     @Test func badInputGetsStatusErrorsAndWritesNothing() throws {
         let e = try start()
-        let (malformed, m) = try curl(e, "/api/v1/namespaces/default/configmaps", method: "POST", body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"#)
+        let (malformed, m) = try curl(
+            e, "/api/v1/namespaces/default/configmaps", method: "POST",
+            body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"#)
         #expect(malformed == 400)
         #expect(try JSONParser.parse(m)["reason"] == "BadRequest")
-        let huge = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"k":""# + String(repeating: "x", count: 4 * 1024 * 1024) + #""}}"#
+        let huge =
+            #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"k":""#
+            + String(repeating: "x", count: 4 * 1024 * 1024) + #""}}"#
         let (tooLarge, t) = try curl(e, "/api/v1/namespaces/default/configmaps", method: "POST", body: huge)
         #expect(tooLarge == 413)
         #expect(try JSONParser.parse(t)["reason"] == "RequestEntityTooLarge")
         let (media, u) = try curl(e, "/api/v1/namespaces/default/configmaps", method: "POST", body: "a=b", contentType: "text/plain")
         #expect(media == 415)
         #expect(try JSONParser.parse(u)["reason"] == "UnsupportedMediaType")
-        let (wrongKind, w) = try curl(e, "/api/v1/namespaces/default/configmaps", method: "POST", body: #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}"#)
+        let (wrongKind, w) = try curl(
+            e, "/api/v1/namespaces/default/configmaps", method: "POST",
+            body: #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}"#)
         #expect(wrongKind == 400)
         #expect(try JSONParser.parse(w)["message"] == "the kind in the data (Secret) does not match the expected kind (ConfigMap)")
-        let (wrongNS, n) = try curl(e, "/api/v1/namespaces/default/configmaps", method: "POST", body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","namespace":"other"}}"#)
+        let (wrongNS, n) = try curl(
+            e, "/api/v1/namespaces/default/configmaps", method: "POST",
+            body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","namespace":"other"}}"#)
         #expect(wrongNS == 400)
-        #expect(try JSONParser.parse(n)["message"] == "the namespace of the provided object does not match the namespace sent on the request")
+        #expect(
+            try JSONParser.parse(n)["message"] == "the namespace of the provided object does not match the namespace sent on the request")
         let (unknown, _) = try curl(e, "/apis/nope.example.com/v1/things")
         #expect(unknown == 404)
         let (notAllowed, na) = try curl(e, "/api/v1/namespaces", method: "DELETE")

@@ -3,7 +3,8 @@ import Testing
 
 /// Where the package and its sibling `shared/` folder are.
 enum Paths {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     static let conformance = shared.appendingPathComponent("conformance/kubectl/run.sh")
 
@@ -21,7 +22,8 @@ enum Paths {
 
     /// `kubectl.1.NN` beside the file the default `kubectl` links to.
     static func kubectl(_ version: String?) throws -> String {
-        let which = try run("/bin/sh", ["-c", "readlink -f \"$(command -v kubectl)\""]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let which = try run("/bin/sh", ["-c", "readlink -f \"$(command -v kubectl)\""]).output.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         guard let version else { return which }
         return URL(fileURLWithPath: which).deletingLastPathComponent().appendingPathComponent("kubectl.\(version)").path
     }
@@ -62,7 +64,9 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     while reader.isExecuting { usleep(1000) }
-    return CommandResult(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self)
+    )
 }
 
 /// A `meridian` server process started for one test, stopped (SIGKILL if need be) at the end.
@@ -91,7 +95,8 @@ final class MeridianProcess {
         let kubeconfig = dir.appendingPathComponent("kubeconfig")
         try? FileManager.default.removeItem(at: kubeconfig)
         let p = try MeridianProcess(
-            ["apiserver", "--data-dir", dir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path] + extra, dataDir: dir, kubeconfig: kubeconfig)
+            ["apiserver", "--data-dir", dir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path] + extra, dataDir: dir,
+            kubeconfig: kubeconfig)
         try p.waitUntilReady()
         return p
     }

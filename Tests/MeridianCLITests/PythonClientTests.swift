@@ -23,7 +23,11 @@ import Testing
         #expect(errors["notFound"] == [404, "NotFound", "configmaps \"nope\" not found"])
         #expect(errors["exists"] == [409, "AlreadyExists", "configmaps \"cm-0\" already exists"])
         #expect(errors["invalid"][0] == 422 && errors["invalid"][1] == "Invalid")
-        #expect(errors["conflict"] == [409, "Conflict", "Operation cannot be fulfilled on configmaps \"cm-2\": the object has been modified; please apply your changes to the latest version and try again"])
+        #expect(
+            errors["conflict"] == [
+                409, "Conflict",
+                "Operation cannot be fulfilled on configmaps \"cm-2\": the object has been modified; please apply your changes to the latest version and try again",
+            ])
         #expect(out["deleteStatus"] == "Success")
         #expect(out["left"] == ["cm-0", "cm-3", "cm-4"])
     }

@@ -8,7 +8,10 @@ struct FieldPaths {
     /// Fields the server manages itself; never owned by a manager.
     static func stripIgnored(_ object: JSONValue) -> JSONValue {
         var o = object
-        for f in ["managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+        for f in [
+            "managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink", "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
             o["metadata"][f] = .null
         }
         o["apiVersion"] = .null

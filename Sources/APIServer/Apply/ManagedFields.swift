@@ -69,13 +69,16 @@ struct ManagedFields {
 
     func recordUpdate(old: JSONValue?, new: inout JSONValue, manager: String, schema: JSONValue?, subresource: String?) {
         var entries = Self.entries(old ?? .emptyObject)
-        if let provided = new["metadata"]["managedFields"].arrayValue, old == nil || provided != (old?["metadata"]["managedFields"].arrayValue ?? []) {
+        if let provided = new["metadata"]["managedFields"].arrayValue,
+            old == nil || provided != (old?["metadata"]["managedFields"].arrayValue ?? [])
+        {
             entries = provided.map(ManagedFieldsEntry.init)
         }
         let oldStripped = old.map(FieldPaths.stripIgnored)
         let newStripped = FieldPaths.stripIgnored(new)
         let changed = paths.changed(old: oldStripped, new: newStripped, schema: schema) ?? FieldSet()
-        let removed = oldStripped.map { paths.fieldSet($0, schema: schema).subtracting(paths.fieldSet(newStripped, schema: schema)) } ?? FieldSet()
+        let removed =
+            oldStripped.map { paths.fieldSet($0, schema: schema).subtracting(paths.fieldSet(newStripped, schema: schema)) } ?? FieldSet()
         let apiVersion = new["apiVersion"].stringValue ?? ""
         var found = false
         for i in entries.indices {
@@ -90,7 +93,9 @@ struct ManagedFields {
         }
         if !found && !changed.isEmpty {
             entries.append(
-                ManagedFieldsEntry(manager: manager, operation: "Update", apiVersion: apiVersion, time: Timestamp.now(), fields: changed, subresource: subresource))
+                ManagedFieldsEntry(
+                    manager: manager, operation: "Update", apiVersion: apiVersion, time: Timestamp.now(), fields: changed,
+                    subresource: subresource))
         }
         Self.store(entries, into: &new)
     }

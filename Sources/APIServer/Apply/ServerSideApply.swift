@@ -35,7 +35,8 @@ struct ServerSideApply {
         let apiVersion = def.groupVersion
         guard let live else {
             var object = applied
-            let entry = ManagedFieldsEntry(manager: manager, operation: "Apply", apiVersion: apiVersion, time: Timestamp.now(), fields: appliedSet, subresource: nil)
+            let entry = ManagedFieldsEntry(
+                manager: manager, operation: "Apply", apiVersion: apiVersion, time: Timestamp.now(), fields: appliedSet, subresource: nil)
             object["metadata"]["managedFields"] = [entry.json]
             return object
         }
@@ -45,7 +46,9 @@ struct ServerSideApply {
         for entry in entries where !(entry.manager == manager && entry.operation == "Apply") {
             // Only applied leaves conflict: a map both own changes when its members do.
             for path in appliedSet.leafPaths() where entry.fields.owns(path) {
-                if Self.value(appliedStripped, at: path, paths: paths, schema: schema) != Self.value(liveStripped, at: path, paths: paths, schema: schema) {
+                if Self.value(appliedStripped, at: path, paths: paths, schema: schema)
+                    != Self.value(liveStripped, at: path, paths: paths, schema: schema)
+                {
                     conflicts.append(Conflict(owner: entry, path: path))
                 }
             }
@@ -55,7 +58,9 @@ struct ServerSideApply {
         }
         let previous = entries.first { $0.manager == manager && $0.operation == "Apply" }?.fields ?? FieldSet()
         var othersUnion = FieldSet()
-        for entry in entries where !(entry.manager == manager && entry.operation == "Apply") { othersUnion = othersUnion.union(entry.fields) }
+        for entry in entries where !(entry.manager == manager && entry.operation == "Apply") {
+            othersUnion = othersUnion.union(entry.fields)
+        }
         var merged = Self.merge(live, appliedStripped, schema: schema, paths: paths)
         for path in previous.subtracting(appliedSet).subtracting(othersUnion).paths() {
             Self.remove(&merged, at: path[...], schema: schema, paths: paths)
@@ -72,7 +77,10 @@ struct ServerSideApply {
             entries[i].time = Timestamp.now()
             entries[i].apiVersion = apiVersion
         } else {
-            entries.append(ManagedFieldsEntry(manager: manager, operation: "Apply", apiVersion: apiVersion, time: Timestamp.now(), fields: appliedSet, subresource: nil))
+            entries.append(
+                ManagedFieldsEntry(
+                    manager: manager, operation: "Apply", apiVersion: apiVersion, time: Timestamp.now(), fields: appliedSet,
+                    subresource: nil))
         }
         ManagedFields.store(entries, into: &merged)
         return merged
@@ -96,7 +104,9 @@ struct ServerSideApply {
                 s = s.flatMap { paths.index.property($0, body) }
                 current = next
             case "k:":
-                guard let items = current.arrayValue, let listSchema = s, let keys = SchemaIndex.listMapKeys(paths.index.resolve(listSchema)) else { return nil }
+                guard let items = current.arrayValue, let listSchema = s,
+                    let keys = SchemaIndex.listMapKeys(paths.index.resolve(listSchema))
+                else { return nil }
                 guard let found = items.first(where: { FieldPaths.elementKey($0, keys: keys) == element }) else { return nil }
                 s = paths.index.items(listSchema)
                 current = found
@@ -159,7 +169,8 @@ struct ServerSideApply {
             }
             object = .object(o)
         case "k:":
-            guard var items = object.arrayValue, let listSchema = schema, let keys = SchemaIndex.listMapKeys(paths.index.resolve(listSchema)),
+            guard var items = object.arrayValue, let listSchema = schema,
+                let keys = SchemaIndex.listMapKeys(paths.index.resolve(listSchema)),
                 let i = items.firstIndex(where: { FieldPaths.elementKey($0, keys: keys) == element })
             else { return }
             if last {

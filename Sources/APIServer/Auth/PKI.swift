@@ -59,7 +59,9 @@ public struct PKI: Sendable {
             try write("ca.key", caKey.pemRepresentation)
             try write("ca.crt", try caCert.serializeAsPEM().pemString)
             // A new CA invalidates anything issued before it.
-            for stale in ["apiserver.crt", "apiserver.key", "admin.crt", "admin.key"] { try? FileManager.default.removeItem(atPath: path(stale)) }
+            for stale in ["apiserver.crt", "apiserver.key", "admin.crt", "admin.key"] {
+                try? FileManager.default.removeItem(atPath: path(stale))
+            }
         }
 
         // The serving certificate is re-issued when the set of names changes.
@@ -93,7 +95,8 @@ public struct PKI: Sendable {
         var adminCert = read("admin.crt")
         var adminKey = read("admin.key")
         if adminCert == nil || adminKey == nil {
-            let (certPEM, keyPEM) = try issueClientCertificate(user: "meridian-admin", groups: ["system:masters"], caKey: caKey, caCert: caCert)
+            let (certPEM, keyPEM) = try issueClientCertificate(
+                user: "meridian-admin", groups: ["system:masters"], caKey: caKey, caCert: caCert)
             adminCert = certPEM
             adminKey = keyPEM
             try write("admin.crt", certPEM)
@@ -112,7 +115,10 @@ public struct PKI: Sendable {
             adminCertificatePEM: adminCert!, adminKeyPEM: adminKey!, serviceAccountKey: saKey, caKey: caKey, caCertificate: caCert)
     }
 
-    static func issue(subject: DistinguishedName, key: P256.Signing.PrivateKey, caKey: P256.Signing.PrivateKey, caCert: Certificate, extensions: Certificate.Extensions) throws -> Certificate {
+    static func issue(
+        subject: DistinguishedName, key: P256.Signing.PrivateKey, caKey: P256.Signing.PrivateKey, caCert: Certificate,
+        extensions: Certificate.Extensions
+    ) throws -> Certificate {
         try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
             notValidBefore: Date().addingTimeInterval(-3600), notValidAfter: Date().addingTimeInterval(2 * 365 * 86400),
@@ -121,7 +127,9 @@ public struct PKI: Sendable {
     }
 
     /// A client certificate whose CN is the user and whose O entries are its groups.
-    public static func issueClientCertificate(user: String, groups: [String], caKey: P256.Signing.PrivateKey, caCert: Certificate) throws -> (cert: String, key: String) {
+    public static func issueClientCertificate(user: String, groups: [String], caKey: P256.Signing.PrivateKey, caCert: Certificate) throws
+        -> (cert: String, key: String)
+    {
         let key = P256.Signing.PrivateKey()
         var attributes = groups.map { RelativeDistinguishedName.Attribute(type: .RDNAttributeType.organizationName, utf8String: $0) }
         attributes.append(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: user))

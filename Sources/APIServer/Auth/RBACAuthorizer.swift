@@ -47,14 +47,23 @@ struct RBACAuthorizer: Sendable {
         let everything = LabelSelector()
         let noFields = FieldSelector()
         var bindings: [(JSONValue, String?)] = []
-        if let crbs = try? await storage.list(OtherKinds.clusterRoleBindings, namespace: nil, labelSelector: everything, fieldSelector: noFields, limit: 0, continueToken: nil, resourceVersion: nil) {
+        if let crbs = try? await storage.list(
+            OtherKinds.clusterRoleBindings, namespace: nil, labelSelector: everything, fieldSelector: noFields, limit: 0,
+            continueToken: nil, resourceVersion: nil)
+        {
             bindings += crbs.items.map { ($0, nil) }
         }
-        if let namespace, let rbs = try? await storage.list(OtherKinds.roleBindings, namespace: namespace, labelSelector: everything, fieldSelector: noFields, limit: 0, continueToken: nil, resourceVersion: nil) {
+        if let namespace,
+            let rbs = try? await storage.list(
+                OtherKinds.roleBindings, namespace: namespace, labelSelector: everything, fieldSelector: noFields, limit: 0,
+                continueToken: nil, resourceVersion: nil)
+        {
             bindings += rbs.items.map { ($0, namespace) }
         }
         for (binding, ns) in bindings {
-            guard (binding["subjects"].arrayValue ?? []).contains(where: { Self.subjectMatches($0, user, bindingNamespace: ns) }) else { continue }
+            guard (binding["subjects"].arrayValue ?? []).contains(where: { Self.subjectMatches($0, user, bindingNamespace: ns) }) else {
+                continue
+            }
             let ref = binding["roleRef"]
             let roleName = ref["name"].stringValue ?? ""
             let role: JSONValue?
@@ -78,7 +87,8 @@ struct RBACAuthorizer: Sendable {
             guard groups.contains("*") || groups.contains(group) else { return false }
             let resources = list("resources")
             let combined = subresource.map { "\(resource)/\($0)" } ?? resource
-            let resourceOK = resources.contains("*") || resources.contains(combined)
+            let resourceOK =
+                resources.contains("*") || resources.contains(combined)
                 || (subresource != nil && resources.contains("*/\(subresource!)"))
             guard resourceOK else { return false }
             let names = list("resourceNames")

@@ -15,7 +15,9 @@ enum Reviews {
         case "SelfSubjectAccessReview", "SubjectAccessReview", "LocalSubjectAccessReview":
             var subject = user
             if def.kind != "SelfSubjectAccessReview" {
-                subject = UserInfo(name: spec["user"].stringValue ?? "", groups: (spec["groups"].arrayValue ?? []).compactMap(\.stringValue), uid: spec["uid"].stringValue ?? "")
+                subject = UserInfo(
+                    name: spec["user"].stringValue ?? "", groups: (spec["groups"].arrayValue ?? []).compactMap(\.stringValue),
+                    uid: spec["uid"].stringValue ?? "")
             }
             let attributes: AuthorizationAttributes
             if !spec["resourceAttributes"].isNull {
@@ -24,7 +26,8 @@ enum Reviews {
                 if def.kind == "LocalSubjectAccessReview" { ns = namespace }
                 attributes = .resource(
                     verb: r["verb"].stringValue ?? "", group: r["group"].stringValue ?? "", resource: r["resource"].stringValue ?? "",
-                    subresource: r["subresource"].stringValue.flatMap { $0.isEmpty ? nil : $0 }, namespace: ns.flatMap { $0.isEmpty ? nil : $0 },
+                    subresource: r["subresource"].stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                    namespace: ns.flatMap { $0.isEmpty ? nil : $0 },
                     name: r["name"].stringValue.flatMap { $0.isEmpty ? nil : $0 })
             } else if !spec["nonResourceAttributes"].isNull {
                 let n = spec["nonResourceAttributes"]
@@ -32,7 +35,11 @@ enum Reviews {
             } else {
                 throw StatusError.invalid(
                     kind: def.kind, group: def.group, name: "",
-                    causes: [.invalid("spec.resourceAttributes", .null, "exactly one of nonResourceAttributes or resourceAttributes must be specified")])
+                    causes: [
+                        .invalid(
+                            "spec.resourceAttributes", .null, "exactly one of nonResourceAttributes or resourceAttributes must be specified"
+                        )
+                    ])
             }
             let decision = await authorizer.authorize(subject, attributes)
             var status: JSONValue = ["allowed": .bool(decision.allowed)]
@@ -55,7 +62,9 @@ enum Reviews {
                     nonResourceRules.append(["verbs": rule["verbs"], "nonResourceURLs": rule["nonResourceURLs"]])
                 }
             }
-            response["status"] = ["resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules), "incomplete": false]
+            response["status"] = [
+                "resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules), "incomplete": false,
+            ]
         case "TokenReview":
             if let u = authenticator.authenticate(bearer: spec["token"].stringValue ?? "") {
                 response["status"] = [
@@ -66,7 +75,9 @@ enum Reviews {
                 response["status"] = ["authenticated": false, "error": "invalid bearer token"]
             }
         case "SelfSubjectReview":
-            response["status"] = ["userInfo": ["username": .string(user.name), "uid": .string(user.uid), "groups": .array(user.groups.map { .string($0) })]]
+            response["status"] = [
+                "userInfo": ["username": .string(user.name), "uid": .string(user.uid), "groups": .array(user.groups.map { .string($0) })]
+            ]
         default:
             throw StatusError.methodNotAllowed()
         }

@@ -47,7 +47,10 @@ enum CustomResourceDefinitions {
                 body["apiVersion"] = .null
                 body["kind"] = .null
                 var schemaWithoutMeta = rawSchema
-                schemaWithoutMeta["required"] = (rawSchema["required"].arrayValue?.filter { !["metadata", "apiVersion", "kind"].contains($0.stringValue ?? "") }).map { .array($0) } ?? .null
+                schemaWithoutMeta["required"] =
+                    (rawSchema["required"].arrayValue?.filter { !["metadata", "apiVersion", "kind"].contains($0.stringValue ?? "") }).map {
+                        .array($0)
+                    } ?? .null
                 return StructuralSchema.validate(body, schema: schemaWithoutMeta, path: "")
             }
             return d
@@ -72,7 +75,10 @@ enum CustomResourceDefinitions {
         for c in columns {
             let name = c["name"].stringValue ?? ""
             let type = c["type"].stringValue ?? "string"
-            defs.append(TableColumn(name, type, format: c["format"].stringValue ?? "", priority: Int(c["priority"].intValue ?? 0), description: c["description"].stringValue ?? ""))
+            defs.append(
+                TableColumn(
+                    name, type, format: c["format"].stringValue ?? "", priority: Int(c["priority"].intValue ?? 0),
+                    description: c["description"].stringValue ?? ""))
             let path = (c["jsonPath"].stringValue ?? "").split(separator: ".").map(String.init)
             extractors.append { o in
                 let v = o.value(at: path)
@@ -90,7 +96,9 @@ enum CustomResourceDefinitions {
         let spec = crd["spec"]
         let group = spec["group"].stringValue ?? ""
         let plural = spec["names"]["plural"].stringValue ?? ""
-        if group.isEmpty { errs.append(.required("spec.group")) } else if !group.contains(".") {
+        if group.isEmpty {
+            errs.append(.required("spec.group"))
+        } else if !group.contains(".") {
             errs.append(.invalid("spec.group", .string(group), "should be a domain with at least one dot"))
         }
         if plural.isEmpty { errs.append(.required("spec.names.plural")) }
@@ -100,9 +108,13 @@ enum CustomResourceDefinitions {
             errs.append(.invalid("metadata.name", .string(name), "must be spec.names.plural+\".\"+spec.group"))
         }
         let scope = spec["scope"].stringValue ?? ""
-        if !["Namespaced", "Cluster"].contains(scope) { errs.append(.notSupported("spec.scope", .string(scope), ["Cluster", "Namespaced"])) }
+        if !["Namespaced", "Cluster"].contains(scope) {
+            errs.append(.notSupported("spec.scope", .string(scope), ["Cluster", "Namespaced"]))
+        }
         let versions = spec["versions"].arrayValue ?? []
-        if versions.isEmpty { errs.append(.invalid("spec.versions", .array([]), "must have exactly one version marked as storage version")) }
+        if versions.isEmpty {
+            errs.append(.invalid("spec.versions", .array([]), "must have exactly one version marked as storage version"))
+        }
         let storage = versions.filter { $0["storage"].boolValue == true }.count
         if !versions.isEmpty && storage != 1 {
             errs.append(.invalid("spec.versions", .array([]), "must have exactly one version marked as storage version"))
@@ -118,8 +130,14 @@ enum CustomResourceDefinitions {
         let now = JSONValue.string(Timestamp.now())
         var status = crd["status"]
         status["conditions"] = [
-            ["type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": now],
-            ["type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": now],
+            [
+                "type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found",
+                "lastTransitionTime": now,
+            ],
+            [
+                "type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                "message": "the initial names have been accepted", "lastTransitionTime": now,
+            ],
         ]
         status["acceptedNames"] = crd["spec"]["names"]
         let storageVersion = (crd["spec"]["versions"].arrayValue ?? []).first { $0["storage"].boolValue == true }?["name"] ?? .null

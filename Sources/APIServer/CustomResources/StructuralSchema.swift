@@ -13,7 +13,8 @@ enum StructuralSchema {
         }
         if schema["x-kubernetes-int-or-string"].boolValue == true {
             if value.intValue == nil && value.stringValue == nil {
-                errs.append(.invalid(path, .string(value.typeName), "\(path) in body must be of type integer,string: \"\(value.typeName)\""))
+                errs.append(
+                    .invalid(path, .string(value.typeName), "\(path) in body must be of type integer,string: \"\(value.typeName)\""))
             }
             return errs
         }
@@ -31,13 +32,15 @@ enum StructuralSchema {
             if let max = number(schema["maximum"]) {
                 let exclusive = schema["exclusiveMaximum"].boolValue == true
                 if exclusive ? n >= max : n > max {
-                    errs.append(.invalid(path, value, "\(path) in body should be less than \(exclusive ? "" : "or equal to ")\(format(max))"))
+                    errs.append(
+                        .invalid(path, value, "\(path) in body should be less than \(exclusive ? "" : "or equal to ")\(format(max))"))
                 }
             }
             if let min = number(schema["minimum"]) {
                 let exclusive = schema["exclusiveMinimum"].boolValue == true
                 if exclusive ? n <= min : n < min {
-                    errs.append(.invalid(path, value, "\(path) in body should be greater than \(exclusive ? "" : "or equal to ")\(format(min))"))
+                    errs.append(
+                        .invalid(path, value, "\(path) in body should be greater than \(exclusive ? "" : "or equal to ")\(format(min))"))
                 }
             }
             _ = shown
@@ -48,7 +51,8 @@ enum StructuralSchema {
             if let minLength = schema["minLength"].intValue, s.count < minLength {
                 errs.append(.invalid(path, value, "\(path) in body should be at least \(minLength) chars long"))
             }
-            if let pattern = schema["pattern"].stringValue, let regex = try? Regex(pattern), ((try? regex.firstMatch(in: s)) ?? nil) == nil {
+            if let pattern = schema["pattern"].stringValue, let regex = try? Regex(pattern), ((try? regex.firstMatch(in: s)) ?? nil) == nil
+            {
                 errs.append(.invalid(path, value, "\(path) in body should match '\(pattern)'"))
             }
         case .object(let o):

@@ -15,7 +15,8 @@ struct Admission: Sendable {
         if isCRD {
             let errs = CustomResourceDefinitions.validate(object)
             if !errs.isEmpty {
-                throw StatusError.invalid(kind: def.kind, group: def.group, name: object["metadata"]["name"].stringValue ?? "", causes: errs)
+                throw StatusError.invalid(
+                    kind: def.kind, group: def.group, name: object["metadata"]["name"].stringValue ?? "", causes: errs)
             }
         }
     }
@@ -29,7 +30,8 @@ struct Admission: Sendable {
         if !conditionsMatch(object["status"], wanted) {
             var options = WriteOptions()
             options.fieldManager = "apiextensions-apiserver"
-            _ = try await storage.update(def, namespace: nil, name: name, subresource: "status", options: options) { current throws(StatusError) in
+            _ = try await storage.update(def, namespace: nil, name: name, subresource: "status", options: options) {
+                current throws(StatusError) in
                 var updated = current
                 updated["status"] = CustomResourceDefinitions.established(current)
                 return updated
@@ -88,7 +90,9 @@ struct Admission: Sendable {
         var spec = object["spec"]
         let type = spec["type"].stringValue ?? "ClusterIP"
         if type == "ExternalName" { return }
-        let all = try await storage.list(CoreKinds.services, namespace: nil, labelSelector: LabelSelector(), fieldSelector: FieldSelector(), limit: 0, continueToken: nil, resourceVersion: nil)
+        let all = try await storage.list(
+            CoreKinds.services, namespace: nil, labelSelector: LabelSelector(), fieldSelector: FieldSelector(), limit: 0,
+            continueToken: nil, resourceVersion: nil)
         var usedIPs = Set<String>()
         var usedPorts = Set<Int64>()
         for s in all.items {
@@ -112,12 +116,21 @@ struct Admission: Sendable {
             guard let n = Self.parseIP(requested), n >= Self.serviceCIDRBase, n < Self.serviceCIDRBase + Self.serviceCIDRSize else {
                 throw StatusError.invalid(
                     kind: "Service", group: "", name: name,
-                    causes: [.invalid("spec.clusterIPs", .array([.string(requested)]), "failed to allocate IP \(requested): the provided IP (\(requested)) is not in the valid range. The range of valid IPs is 10.96.0.0/12")])
+                    causes: [
+                        .invalid(
+                            "spec.clusterIPs", .array([.string(requested)]),
+                            "failed to allocate IP \(requested): the provided IP (\(requested)) is not in the valid range. The range of valid IPs is 10.96.0.0/12"
+                        )
+                    ])
             }
             if usedIPs.contains(requested) {
                 throw StatusError.invalid(
                     kind: "Service", group: "", name: name,
-                    causes: [.invalid("spec.clusterIPs", .array([.string(requested)]), "failed to allocate IP \(requested): provided IP is already allocated")])
+                    causes: [
+                        .invalid(
+                            "spec.clusterIPs", .array([.string(requested)]),
+                            "failed to allocate IP \(requested): provided IP is already allocated")
+                    ])
             }
         }
         spec["clusterIPs"] = [spec["clusterIP"]]

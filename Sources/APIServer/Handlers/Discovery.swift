@@ -35,7 +35,8 @@ enum Discovery {
         case "token": return ("authentication.k8s.io", "v1", "TokenRequest")
         case "binding": return ("", "v1", "Binding")
         case "eviction": return ("policy", "v1", "Eviction")
-        case "log", "exec", "attach", "portforward", "proxy": return ("", "v1", d.kind == "Pod" ? (sub == "log" ? "Pod" : "PodExecOptions") : d.kind)
+        case "log", "exec", "attach", "portforward", "proxy":
+            return ("", "v1", d.kind == "Pod" ? (sub == "log" ? "Pod" : "PodExecOptions") : d.kind)
         case "ephemeralcontainers": return (d.group, d.version, d.kind)
         case "finalize": return ("", "v1", "Namespace")
         default: return nil

@@ -86,7 +86,8 @@ enum ObjectMetaRules {
         } else if def.hasStatus && subresource == nil {
             new["status"] = old["status"]
         }
-        for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "selfLink"] {
+        for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "selfLink"]
+        {
             new["metadata"][field] = oldMeta[field]
         }
         if new["metadata"]["generateName"].isNull { new["metadata"]["generateName"] = oldMeta["generateName"] }
@@ -120,7 +121,11 @@ enum ObjectMetaRules {
     /// Whether two objects record the same managers owning the same fields (times aside).
     static func sameOwnership(_ a: JSONValue, _ b: JSONValue) -> Bool {
         func strip(_ o: JSONValue) -> [JSONValue] {
-            (o["metadata"]["managedFields"].arrayValue ?? []).map { var e = $0; e["time"] = .null; return e }
+            (o["metadata"]["managedFields"].arrayValue ?? []).map {
+                var e = $0
+                e["time"] = .null
+                return e
+            }
         }
         return strip(a) == strip(b)
     }

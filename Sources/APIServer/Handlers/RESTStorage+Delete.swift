@@ -13,7 +13,9 @@ struct DeleteOptions: Sendable {
     init(body: JSONValue?, query: QueryOptions) throws(StatusError) {
         let b = body ?? .emptyObject
         propagationPolicy = b["propagationPolicy"].stringValue ?? query["propagationPolicy"]
-        if b["orphanDependents"].boolValue == true || query["orphanDependents"] == "true" { propagationPolicy = propagationPolicy ?? "Orphan" }
+        if b["orphanDependents"].boolValue == true || query["orphanDependents"] == "true" {
+            propagationPolicy = propagationPolicy ?? "Orphan"
+        }
         gracePeriodSeconds = b["gracePeriodSeconds"].intValue ?? query["gracePeriodSeconds"].flatMap { Int64($0) }
         preconditionUID = b["preconditions"]["uid"].stringValue
         preconditionResourceVersion = b["preconditions"]["resourceVersion"].stringValue
@@ -35,18 +37,23 @@ extension RESTStorage {
         var removed: Bool
     }
 
-    func delete(_ def: ResourceDefinition, namespace: String?, name: String, options: DeleteOptions) async throws(StatusError) -> DeleteResult {
+    func delete(_ def: ResourceDefinition, namespace: String?, name: String, options: DeleteOptions) async throws(StatusError)
+        -> DeleteResult
+    {
         for _ in 0..<16 {
             let (current, kv) = try await read(def, namespace: namespace, name: name)
             if let uid = options.preconditionUID, uid != current["metadata"]["uid"].stringValue {
                 throw StatusError.conflict(
                     resource: def.resource, group: def.group, name: name,
-                    detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current["metadata"]["uid"].stringValue ?? "")")
+                    detail:
+                        "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current["metadata"]["uid"].stringValue ?? "")"
+                )
             }
             if let rv = options.preconditionResourceVersion, rv != String(kv.modRevision) {
                 throw StatusError.conflict(
                     resource: def.resource, group: def.group, name: name,
-                    detail: "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(kv.modRevision)")
+                    detail: "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(kv.modRevision)"
+                )
             }
             var finalizers = (current["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue)
             switch options.propagationPolicy {
@@ -55,7 +62,8 @@ extension RESTStorage {
             default: break
             }
             let namespaceFinalizers = def.resource == "namespaces" && def.group.isEmpty
-            let graceful = def.resource == "pods" && def.group.isEmpty && !(current["spec"]["nodeName"].stringValue ?? "").isEmpty
+            let graceful =
+                def.resource == "pods" && def.group.isEmpty && !(current["spec"]["nodeName"].stringValue ?? "").isEmpty
                 && (options.gracePeriodSeconds ?? current["spec"]["terminationGracePeriodSeconds"].intValue ?? 30) > 0
                 && current["status"]["phase"].stringValue != "Succeeded" && current["status"]["phase"].stringValue != "Failed"
             let key = def.storageKey(namespace: namespace, name: name)
@@ -64,14 +72,16 @@ extension RESTStorage {
                     // Mark for deletion and keep: finalizers (or the kubelet) finish the job.
                     var marked = def.conversion.map { $0.toStorage(current) } ?? current
                     if marked["metadata"]["deletionTimestamp"].isNull {
-                        let grace = graceful ? (options.gracePeriodSeconds ?? current["spec"]["terminationGracePeriodSeconds"].intValue ?? 30) : 0
+                        let grace =
+                            graceful ? (options.gracePeriodSeconds ?? current["spec"]["terminationGracePeriodSeconds"].intValue ?? 30) : 0
                         marked["metadata"]["deletionTimestamp"] = .string(Timestamp.format(Date().addingTimeInterval(Double(grace))))
                         marked["metadata"]["deletionGracePeriodSeconds"] = .int(grace)
                     }
                     marked["metadata"]["finalizers"] = finalizers.isEmpty ? .null : .array(finalizers.map { .string($0) })
                     if namespaceFinalizers { marked["status"]["phase"] = "Terminating" }
                     if marked == (def.conversion.map { $0.toStorage(current) } ?? current) || options.dryRun {
-                        return DeleteResult(object: options.dryRun ? (def.conversion.map { $0.fromStorage(marked) } ?? marked) : current, removed: false)
+                        return DeleteResult(
+                            object: options.dryRun ? (def.conversion.map { $0.fromStorage(marked) } ?? marked) : current, removed: false)
                     }
                     let written = try await store.update(key, value: ObjectCodec.encode(marked, def), expectedRevision: kv.modRevision)
                     return DeleteResult(object: try ObjectCodec.decode(written, def), removed: false)

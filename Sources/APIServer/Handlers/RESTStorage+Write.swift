@@ -16,7 +16,8 @@ extension RESTStorage {
             throw StatusError.badRequest("the object provided is unrecognized (must be of type \(def.kind))")
         }
         if let apiVersion = object["apiVersion"].stringValue, !apiVersion.isEmpty, apiVersion != def.groupVersion {
-            throw StatusError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(def.groupVersion))")
+            throw StatusError.badRequest(
+                "the API version in the data (\(apiVersion)) does not match the expected API version (\(def.groupVersion))")
         }
         if let kind = object["kind"].stringValue, !kind.isEmpty, kind != def.kind {
             throw StatusError.badRequest("the kind in the data (\(kind)) does not match the expected kind (\(def.kind))")
@@ -51,7 +52,10 @@ extension RESTStorage {
                 let before = Set((old["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue))
                 let after = (object["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue)
                 if let added = after.first(where: { !before.contains($0) }) {
-                    errs.append(.forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted, found new finalizers []string{\"\(added)\"}"))
+                    errs.append(
+                        .forbidden(
+                            "metadata.finalizers",
+                            "no new finalizers can be added if the object is being deleted, found new finalizers []string{\"\(added)\"}"))
                 }
             }
         }
@@ -138,10 +142,12 @@ extension RESTStorage {
                 return current
             }
             if !options.isApply {
-                managedFields.recordUpdate(old: storedCurrent, new: &new, manager: options.fieldManager, schema: schema(for: def), subresource: subresource)
+                managedFields.recordUpdate(
+                    old: storedCurrent, new: &new, manager: options.fieldManager, schema: schema(for: def), subresource: subresource)
             }
             let finalizers = new["metadata"]["finalizers"].arrayValue ?? []
-            let finishDeletion = !new["metadata"]["deletionTimestamp"].isNull && finalizers.isEmpty
+            let finishDeletion =
+                !new["metadata"]["deletionTimestamp"].isNull && finalizers.isEmpty
                 && (def.resource != "namespaces" || (new["spec"]["finalizers"].arrayValue ?? []).isEmpty)
             if options.dryRun {
                 new["metadata"]["resourceVersion"] = .string(String(kv.modRevision))

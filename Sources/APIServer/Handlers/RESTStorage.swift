@@ -23,7 +23,9 @@ struct RESTStorage: Sendable {
     let schemas: SchemaIndex
     let logger: Logger
 
-    func read(_ def: ResourceDefinition, namespace: String?, name: String, decode: Bool = true) async throws(StatusError) -> (JSONValue, KeyValue) {
+    func read(_ def: ResourceDefinition, namespace: String?, name: String, decode: Bool = true) async throws(StatusError) -> (
+        JSONValue, KeyValue
+    ) {
         let kv: KeyValue?
         do {
             kv = try await store.get(def.storageKey(namespace: namespace, name: name))
@@ -138,6 +140,7 @@ struct RESTStorage: Sendable {
             token = ContinueToken(revision: readRevision, start: String(lastKey.dropFirst(prefix.count))).encoded()
         }
         if limit == 0 || !more { remaining = nil }
-        return ListResult(items: items, rawItems: rawItems, resourceVersion: readRevision, continueToken: token, remainingItemCount: remaining)
+        return ListResult(
+            items: items, rawItems: rawItems, resourceVersion: readRevision, continueToken: token, remainingItemCount: remaining)
     }
 }

@@ -49,7 +49,9 @@ enum RawObject {
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             case UInt8(ascii: "\""):
-                if depth == 1 && i + key.count + 1 < b.count && b[i..<(i + key.count)].elementsEqual(key) && b[i + key.count] == UInt8(ascii: ":") {
+                if depth == 1 && i + key.count + 1 < b.count && b[i..<(i + key.count)].elementsEqual(key)
+                    && b[i + key.count] == UInt8(ascii: ":")
+                {
                     let open = i + key.count + 1
                     return b[open] == UInt8(ascii: "{") ? open : nil
                 }

@@ -34,7 +34,9 @@ enum ScaleSubresource {
 
     static func applyScale(_ scale: JSONValue, to object: JSONValue, _ def: ResourceDefinition) throws(StatusError) -> JSONValue {
         guard let replicas = scale["spec"]["replicas"].intValue else {
-            throw StatusError.invalid(kind: "Scale", group: "autoscaling", name: object["metadata"]["name"].stringValue ?? "", causes: [.required("spec.replicas")])
+            throw StatusError.invalid(
+                kind: "Scale", group: "autoscaling", name: object["metadata"]["name"].stringValue ?? "",
+                causes: [.required("spec.replicas")])
         }
         if replicas < 0 {
             throw StatusError.invalid(

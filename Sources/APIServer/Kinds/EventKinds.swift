@@ -30,7 +30,9 @@ enum EventKinds {
             ],
             cells: { o in
                 let io = o["involvedObject"]
-                let last = o["lastTimestamp"].isNull ? (o["eventTime"].isNull ? o["metadata"]["creationTimestamp"] : o["eventTime"]) : o["lastTimestamp"]
+                let last =
+                    o["lastTimestamp"].isNull
+                    ? (o["eventTime"].isNull ? o["metadata"]["creationTimestamp"] : o["eventTime"]) : o["lastTimestamp"]
                 let first = o["firstTimestamp"].isNull ? last : o["firstTimestamp"]
                 let object = "\((io["kind"].stringValue ?? "").lowercased())/\(io["name"].stringValue ?? "")"
                 var source = o["source"]["component"].stringValue ?? o["reportingComponent"].stringValue ?? ""

@@ -17,11 +17,15 @@ enum OtherKinds {
         openAPIName: "io.k8s.api.networking.v1.Ingress"
     ).with {
         $0.printer = TablePrinter(
-            columns: [Cells.nameColumn, TableColumn("Class"), TableColumn("Hosts"), TableColumn("Address"), TableColumn("Ports"), Cells.ageColumn],
+            columns: [
+                Cells.nameColumn, TableColumn("Class"), TableColumn("Hosts"), TableColumn("Address"), TableColumn("Ports"), Cells.ageColumn,
+            ],
             cells: { o in
                 let rules = o["spec"]["rules"].arrayValue ?? []
                 let hosts = rules.compactMap { $0["host"].stringValue }
-                let lb = (o["status"]["loadBalancer"]["ingress"].arrayValue ?? []).compactMap { $0["ip"].stringValue ?? $0["hostname"].stringValue }
+                let lb = (o["status"]["loadBalancer"]["ingress"].arrayValue ?? []).compactMap {
+                    $0["ip"].stringValue ?? $0["hostname"].stringValue
+                }
                 let ports = (o["spec"]["tls"].arrayValue ?? []).isEmpty ? "80" : "80, 443"
                 return [
                     Cells.name(o), Cells.orNone(o["spec"]["ingressClassName"].stringValue),
@@ -121,9 +125,11 @@ enum OtherKinds {
         cells: { o in
             let subjects = o["subjects"].arrayValue ?? []
             func names(_ kind: String) -> JSONValue {
-                .string(subjects.filter { $0["kind"].stringValue == kind }.map {
-                    kind == "ServiceAccount" ? "\($0["namespace"].stringValue ?? "")/\($0["name"].stringValue ?? "")" : ($0["name"].stringValue ?? "")
-                }.joined(separator: ", "))
+                .string(
+                    subjects.filter { $0["kind"].stringValue == kind }.map {
+                        kind == "ServiceAccount"
+                            ? "\($0["namespace"].stringValue ?? "")/\($0["name"].stringValue ?? "")" : ($0["name"].stringValue ?? "")
+                    }.joined(separator: ", "))
             }
             return [
                 Cells.name(o), .string("\(o["roleRef"]["kind"].stringValue ?? "")/\(o["roleRef"]["name"].stringValue ?? "")"),
@@ -134,7 +140,9 @@ enum OtherKinds {
     static let roles = rbac("roles", "Role", namespaced: true).with { $0.printer = Cells.defaultPrinter }
     static let clusterRoles = rbac("clusterroles", "ClusterRole", namespaced: false).with { $0.printer = Cells.defaultPrinter }
     static let roleBindings = rbac("rolebindings", "RoleBinding", namespaced: true).with { $0.printer = bindingPrinter }
-    static let clusterRoleBindings = rbac("clusterrolebindings", "ClusterRoleBinding", namespaced: false).with { $0.printer = bindingPrinter }
+    static let clusterRoleBindings = rbac("clusterrolebindings", "ClusterRoleBinding", namespaced: false).with {
+        $0.printer = bindingPrinter
+    }
 
     static let leases = ResourceDefinition(
         group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true,
@@ -168,8 +176,13 @@ enum OtherKinds {
     ).with {
         $0.defaulter = { o in if o["preemptionPolicy"].isNull { o["preemptionPolicy"] = "PreemptLowerPriority" } }
         $0.printer = TablePrinter(
-            columns: [Cells.nameColumn, TableColumn("Value", "integer"), TableColumn("Global-Default", "boolean"), Cells.ageColumn, TableColumn("PreemptionPolicy")],
-            cells: { o in [Cells.name(o), Cells.int(o["value"]), .bool(o["globalDefault"].boolValue ?? false), Cells.age(o), o["preemptionPolicy"]] })
+            columns: [
+                Cells.nameColumn, TableColumn("Value", "integer"), TableColumn("Global-Default", "boolean"), Cells.ageColumn,
+                TableColumn("PreemptionPolicy"),
+            ],
+            cells: { o in
+                [Cells.name(o), Cells.int(o["value"]), .bool(o["globalDefault"].boolValue ?? false), Cells.age(o), o["preemptionPolicy"]]
+            })
     }
 
     static let storageClasses = ResourceDefinition(
@@ -187,8 +200,13 @@ enum OtherKinds {
             ],
             cells: { o in
                 var name = o["metadata"]["name"].stringValue ?? ""
-                if o["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"].stringValue == "true" { name += " (default)" }
-                return [.string(name), o["provisioner"], o["reclaimPolicy"], o["volumeBindingMode"], .bool(o["allowVolumeExpansion"].boolValue ?? false), Cells.age(o)]
+                if o["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"].stringValue == "true" {
+                    name += " (default)"
+                }
+                return [
+                    .string(name), o["provisioner"], o["reclaimPolicy"], o["volumeBindingMode"],
+                    .bool(o["allowVolumeExpansion"].boolValue ?? false), Cells.age(o),
+                ]
             })
     }
 
@@ -217,7 +235,8 @@ enum OtherKinds {
     static let selfSubjectAccessReviews = review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview")
     static let selfSubjectRulesReviews = review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview")
     static let subjectAccessReviews = review("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview")
-    static let localSubjectAccessReviews = review("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", namespaced: true)
+    static let localSubjectAccessReviews = review(
+        "authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", namespaced: true)
     static let tokenReviews = review("authentication.k8s.io", "tokenreviews", "TokenReview")
     static let selfSubjectReviews = review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview")
 }

@@ -3,7 +3,8 @@ import KubeAPI
 extension CoreKinds {
     static let pods = ResourceDefinition(
         group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true, shortNames: ["po"],
-        categories: ["all"], subresources: ["status", "binding", "log", "eviction", "exec", "portforward", "attach", "proxy", "ephemeralcontainers"],
+        categories: ["all"],
+        subresources: ["status", "binding", "log", "eviction", "exec", "portforward", "attach", "proxy", "ephemeralcontainers"],
         openAPIName: "io.k8s.api.core.v1.Pod"
     ).with {
         $0.defaulter = defaultPod

@@ -134,7 +134,10 @@ extension CoreKinds {
                 errs.append(.invalid("\(path).targetPort", target, "must be between 1 and 65535, inclusive"))
             }
             if let node = p["nodePort"].intValue, !(30000...32767).contains(node) {
-                errs.append(.invalid("\(path).nodePort", p["nodePort"], "provided port is not in the valid range. The range of valid ports is 30000-32767"))
+                errs.append(
+                    .invalid(
+                        "\(path).nodePort", p["nodePort"],
+                        "provided port is not in the valid range. The range of valid ports is 30000-32767"))
             }
         }
         if let old, let oldIP = old["spec"]["clusterIP"].stringValue, !oldIP.isEmpty,

@@ -4,7 +4,8 @@ import KubeAPI
 /// Shared pieces of the built-in table printers.
 enum Cells {
     static let nameColumn = TableColumn("Name", format: "name", description: "Name must be unique within a namespace.")
-    static let ageColumn = TableColumn("Age", description: "CreationTimestamp is a timestamp representing the server time when this object was created.")
+    static let ageColumn = TableColumn(
+        "Age", description: "CreationTimestamp is a timestamp representing the server time when this object was created.")
 
     static func name(_ o: JSONValue) -> JSONValue { o["metadata"]["name"] }
 
@@ -49,6 +50,11 @@ enum Cells {
 
     /// The default table of kinds without a printer: Name and Created At.
     static let defaultPrinter = TablePrinter(
-        columns: [nameColumn, TableColumn("Created At", "date", description: "CreationTimestamp is a timestamp representing the server time when this object was created.")],
+        columns: [
+            nameColumn,
+            TableColumn(
+                "Created At", "date",
+                description: "CreationTimestamp is a timestamp representing the server time when this object was created."),
+        ],
         cells: { [name($0), $0["metadata"]["creationTimestamp"]] })
 }

@@ -45,7 +45,8 @@ enum WorkloadKinds {
         if spec["template"].isNull {
             errs.append(.required("spec.template"))
         } else {
-            errs.append(contentsOf: PodSpecDefaults.validate(spec["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
+            errs.append(
+                contentsOf: PodSpecDefaults.validate(spec["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
         }
         return errs
     }
@@ -64,7 +65,9 @@ enum WorkloadKinds {
             if spec["strategy"]["type"].isNull { spec["strategy"]["type"] = "RollingUpdate" }
             if spec["strategy"]["type"].stringValue == "RollingUpdate" {
                 if spec["strategy"]["rollingUpdate"]["maxSurge"].isNull { spec["strategy"]["rollingUpdate"]["maxSurge"] = "25%" }
-                if spec["strategy"]["rollingUpdate"]["maxUnavailable"].isNull { spec["strategy"]["rollingUpdate"]["maxUnavailable"] = "25%" }
+                if spec["strategy"]["rollingUpdate"]["maxUnavailable"].isNull {
+                    spec["strategy"]["rollingUpdate"]["maxUnavailable"] = "25%"
+                }
             }
             o["spec"] = spec
             PodSpecDefaults.applyTemplate(&o, path: ["spec", "template"])
@@ -128,7 +131,10 @@ enum WorkloadKinds {
         }
         $0.validator = { o, old in validateSelectorWorkload(o) + immutableSelector(o, old) }
         $0.printer = TablePrinter(
-            columns: [Cells.nameColumn, TableColumn("Ready"), Cells.ageColumn, TableColumn("Containers", priority: 1), TableColumn("Images", priority: 1)],
+            columns: [
+                Cells.nameColumn, TableColumn("Ready"), Cells.ageColumn, TableColumn("Containers", priority: 1),
+                TableColumn("Images", priority: 1),
+            ],
             cells: { o in
                 [
                     Cells.name(o), .string("\(o["status"]["readyReplicas"].intValue ?? 0)/\(o["spec"]["replicas"].intValue ?? 0)"),
@@ -143,7 +149,9 @@ enum WorkloadKinds {
             var spec = o["spec"]
             if spec["updateStrategy"]["type"].isNull { spec["updateStrategy"]["type"] = "RollingUpdate" }
             if spec["updateStrategy"]["type"].stringValue == "RollingUpdate" {
-                if spec["updateStrategy"]["rollingUpdate"]["maxUnavailable"].isNull { spec["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = 1 }
+                if spec["updateStrategy"]["rollingUpdate"]["maxUnavailable"].isNull {
+                    spec["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = 1
+                }
                 if spec["updateStrategy"]["rollingUpdate"]["maxSurge"].isNull { spec["updateStrategy"]["rollingUpdate"]["maxSurge"] = 0 }
             }
             if spec["revisionHistoryLimit"].isNull { spec["revisionHistoryLimit"] = 10 }
@@ -177,7 +185,9 @@ enum WorkloadKinds {
             columns: [Cells.nameColumn, TableColumn("Controller"), TableColumn("Revision", "integer"), Cells.ageColumn],
             cells: { o in
                 let owner = (o["metadata"]["ownerReferences"].arrayValue ?? []).first { $0["controller"].boolValue == true }
-                let controller = owner.map { "\(($0["kind"].stringValue ?? "").lowercased()).\($0["apiVersion"].stringValue?.split(separator: "/").first.map(String.init) ?? "")/\($0["name"].stringValue ?? "")" }
+                let controller = owner.map {
+                    "\(($0["kind"].stringValue ?? "").lowercased()).\($0["apiVersion"].stringValue?.split(separator: "/").first.map(String.init) ?? "")/\($0["name"].stringValue ?? "")"
+                }
                 return [Cells.name(o), Cells.orNone(controller), Cells.int(o["revision"]), Cells.age(o)]
             })
     }
@@ -208,12 +218,15 @@ enum WorkloadKinds {
             PodSpecDefaults.applyTemplate(&o, path: ["spec", "template"], restartPolicy: nil)
         }
         $0.validator = { o, old in
-            var errs = PodSpecDefaults.validate(o["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["OnFailure", "Never"])
+            var errs = PodSpecDefaults.validate(
+                o["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["OnFailure", "Never"])
             if o["spec"]["template"]["spec"]["restartPolicy"].isNull {
                 errs.append(.required("spec.template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\""))
             }
             for f in ["parallelism", "completions", "backoffLimit"] {
-                if let v = o["spec"][f].intValue, v < 0 { errs.append(.invalid("spec.\(f)", .int(v), "must be greater than or equal to 0")) }
+                if let v = o["spec"][f].intValue, v < 0 {
+                    errs.append(.invalid("spec.\(f)", .int(v), "must be greater than or equal to 0"))
+                }
             }
             if let old, old["spec"]["template"] != o["spec"]["template"], old["spec"]["suspend"].boolValue != true {
                 errs.append(.invalid("spec.template", o["spec"]["template"], "field is immutable"))
@@ -227,9 +240,13 @@ enum WorkloadKinds {
             cells: { o in
                 let s = o["status"]
                 let conditions = s["conditions"].arrayValue ?? []
-                func has(_ type: String) -> Bool { conditions.contains { $0["type"].stringValue == type && $0["status"].stringValue == "True" } }
+                func has(_ type: String) -> Bool {
+                    conditions.contains { $0["type"].stringValue == type && $0["status"].stringValue == "True" }
+                }
                 let status = has("Complete") ? "Complete" : has("Failed") ? "Failed" : has("Suspended") ? "Suspended" : "Running"
-                let completions = o["spec"]["completions"].intValue.map { "\(s["succeeded"].intValue ?? 0)/\($0)" } ?? "\(s["succeeded"].intValue ?? 0)/1 of \(o["spec"]["parallelism"].intValue ?? 1)"
+                let completions =
+                    o["spec"]["completions"].intValue.map { "\(s["succeeded"].intValue ?? 0)/\($0)" }
+                    ?? "\(s["succeeded"].intValue ?? 0)/1 of \(o["spec"]["parallelism"].intValue ?? 1)"
                 var duration = ""
                 if let start = s["startTime"].stringValue.flatMap(Timestamp.parse) {
                     let end = s["completionTime"].stringValue.flatMap(Timestamp.parse)
@@ -260,7 +277,9 @@ enum WorkloadKinds {
         $0.validator = { o, _ in
             var errs: [FieldError] = []
             if (o["spec"]["schedule"].stringValue ?? "").isEmpty { errs.append(.required("spec.schedule")) }
-            errs += PodSpecDefaults.validate(o["spec"]["jobTemplate"]["spec"]["template"]["spec"], path: "spec.jobTemplate.spec.template.spec", restartPolicies: ["OnFailure", "Never"])
+            errs += PodSpecDefaults.validate(
+                o["spec"]["jobTemplate"]["spec"]["template"]["spec"], path: "spec.jobTemplate.spec.template.spec",
+                restartPolicies: ["OnFailure", "Never"])
             return errs
         }
         $0.printer = TablePrinter(
@@ -277,7 +296,9 @@ enum WorkloadKinds {
                     Cells.count(o["status"]["active"]),
                     o["status"]["lastScheduleTime"].isNull ? "<none>" : Cells.age(of: o["status"]["lastScheduleTime"]),
                     Cells.age(o), Cells.containerNames(podSpec), Cells.containerImages(podSpec),
-                    Cells.orNone(spec["jobTemplate"]["spec"]["selector"].isNull ? nil : Cells.selectorString(spec["jobTemplate"]["spec"]["selector"])),
+                    Cells.orNone(
+                        spec["jobTemplate"]["spec"]["selector"].isNull ? nil : Cells.selectorString(spec["jobTemplate"]["spec"]["selector"])
+                    ),
                 ]
             })
     }

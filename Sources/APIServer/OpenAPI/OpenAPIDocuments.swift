@@ -19,10 +19,12 @@ enum OpenAPIDocuments {
             if accept.contains(OpenAPIv2Protobuf.contentType) && !accept.hasPrefix("application/json") {
                 var headers = HTTPFields()
                 headers[.contentType] = OpenAPIv2Protobuf.responseContentType
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIv2Protobuf.encode(doc))))
+                return Response(
+                    status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIv2Protobuf.encode(doc))))
             }
             if !accept.isEmpty, !accept.contains("json"), !accept.contains("*/*") {
-                throw StatusError.notAcceptable("only the following media types are accepted: application/json, \(OpenAPIv2Protobuf.contentType)")
+                throw StatusError.notAcceptable(
+                    "only the following media types are accepted: application/json, \(OpenAPIv2Protobuf.contentType)")
             }
             return APIResponder.json(doc)
         }
@@ -104,7 +106,9 @@ enum OpenAPIDocuments {
             let name = schemaName(d)
             if let custom = d.schema {
                 var s = custom
-                s["x-kubernetes-group-version-kind"] = [["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)]]
+                s["x-kubernetes-group-version-kind"] = [
+                    ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)]
+                ]
                 extra[name] = s
             }
             roots.append(name)
@@ -164,7 +168,9 @@ enum OpenAPIDocuments {
     static func rewriteRefs(_ v: JSONValue) -> JSONValue {
         switch v {
         case .object(var o):
-            if let ref = o["$ref"]?.stringValue { o["$ref"] = .string(ref.replacingOccurrences(of: "#/components/schemas/", with: "#/definitions/")) }
+            if let ref = o["$ref"]?.stringValue {
+                o["$ref"] = .string(ref.replacingOccurrences(of: "#/components/schemas/", with: "#/definitions/"))
+            }
             if let all = o["allOf"]?.arrayValue, all.count == 1 {
                 o.removeValue(forKey: "allOf")
                 o["$ref"] = rewriteRefs(all[0])["$ref"]

@@ -128,7 +128,10 @@ final class SchemaSource: Sendable {
     private static func skipString(_ b: [UInt8], _ start: Int) -> Int {
         var i = start + 1
         while i < b.count {
-            if b[i] == UInt8(ascii: "\\") { i += 2; continue }
+            if b[i] == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
             if b[i] == UInt8(ascii: "\"") { return i + 1 }
             i += 1
         }
@@ -141,7 +144,9 @@ final class SchemaSource: Sendable {
         var i = start
         while i < b.count {
             switch b[i] {
-            case UInt8(ascii: "\""): i = skipString(b, i); continue
+            case UInt8(ascii: "\""):
+                i = skipString(b, i)
+                continue
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1

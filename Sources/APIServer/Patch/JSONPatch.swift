@@ -16,7 +16,9 @@ enum JSONPatch {
             case "remove":
                 _ = try remove(&doc, tokens)
             case "replace":
-                guard let value = op.objectValue?["value"] else { throw .malformed("replace operation does not apply: doc is missing value") }
+                guard let value = op.objectValue?["value"] else {
+                    throw .malformed("replace operation does not apply: doc is missing value")
+                }
                 _ = try remove(&doc, tokens)
                 try add(&doc, tokens, value)
             case "move":

@@ -56,7 +56,9 @@ struct StrategicMergePatch {
             }
         }
         for (field, order) in orders {
-            if let list = result[field]?.arrayValue { result[field] = .array(reorder(list, order, schema.flatMap { index.property($0, field) })) }
+            if let list = result[field]?.arrayValue {
+                result[field] = .array(reorder(list, order, schema.flatMap { index.property($0, field) }))
+            }
         }
         return .object(result)
     }

@@ -125,7 +125,13 @@ enum KubernetesProtobuf {
             var nanos: Int64 = 0
             var r = ProtoReader(bytes: bytes)
             while let (n, w) = try r.nextTag() {
-                if n == 1 && w == 0 { seconds = Int64(bitPattern: try r.varint()) } else if n == 2 && w == 0 { nanos = Int64(bitPattern: try r.varint()) } else { try r.skip(w) }
+                if n == 1 && w == 0 {
+                    seconds = Int64(bitPattern: try r.varint())
+                } else if n == 2 && w == 0 {
+                    nanos = Int64(bitPattern: try r.varint())
+                } else {
+                    try r.skip(w)
+                }
             }
             if seconds == 0 && nanos == 0 { return .null }
             let date = Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
@@ -182,7 +188,12 @@ enum KubernetesProtobuf {
                     // Packed repeated scalars.
                     var packed = ProtoReader(bytes: try reader.lengthDelimited())
                     var values = object[field.name]?.arrayValue ?? []
-                    while !packed.atEnd { values.append(try scalar(&packed, type: type, wire: type == "double" || type == "fixed64" ? 1 : (type == "float" || type == "fixed32" ? 5 : 0))) }
+                    while !packed.atEnd {
+                        values.append(
+                            try scalar(
+                                &packed, type: type,
+                                wire: type == "double" || type == "fixed64" ? 1 : (type == "float" || type == "fixed32" ? 5 : 0)))
+                    }
                     object[field.name] = .array(values)
                     continue
                 }

@@ -51,7 +51,7 @@ public struct ResourceCatalog: Sendable {
             return nil
         }
         switch (parse(a), parse(b)) {
-        case let (x?, y?):
+        case (let x?, let y?):
             if x.stage != y.stage { return x.stage > y.stage }
             if x.major != y.major { return x.major > y.major }
             return x.minor > y.minor

@@ -100,7 +100,9 @@ public struct APIResponder: HTTPResponder {
         if path == "/openapi/v2" || path.hasPrefix("/openapi/v3") {
             try await authorizeNonResource(user, verb: "get", path: path)
             let catalog = await registry.catalog()
-            return Outcome(response: try OpenAPIDocuments.response(path: path, catalog: catalog, schemas: storage.schemas, request: request), verb: "GET", resource: "")
+            return Outcome(
+                response: try OpenAPIDocuments.response(path: path, catalog: catalog, schemas: storage.schemas, request: request),
+                verb: "GET", resource: "")
         }
         guard let info = RequestInfo.parse(path) else { throw StatusError.notFoundPath }
         let catalog = await registry.catalog()
@@ -111,13 +113,17 @@ public struct APIResponder: HTTPResponder {
         case .apiVersions:
             try await authorizeNonResource(user, verb: "get", path: path)
             if let rep = AcceptedRepresentation.parse(accept), case .discoveryV2(let apiVersion, let contentType) = rep.kind {
-                return Outcome(response: Self.json(Discovery.aggregated(catalog, core: true, apiVersion: apiVersion), contentType: contentType), verb: "GET", resource: "")
+                return Outcome(
+                    response: Self.json(Discovery.aggregated(catalog, core: true, apiVersion: apiVersion), contentType: contentType),
+                    verb: "GET", resource: "")
             }
             return Outcome(response: Self.json(Discovery.apiVersions(serverAddress: serverAddress)), verb: "GET", resource: "")
         case .groupList:
             try await authorizeNonResource(user, verb: "get", path: path)
             if let rep = AcceptedRepresentation.parse(accept), case .discoveryV2(let apiVersion, let contentType) = rep.kind {
-                return Outcome(response: Self.json(Discovery.aggregated(catalog, core: false, apiVersion: apiVersion), contentType: contentType), verb: "GET", resource: "")
+                return Outcome(
+                    response: Self.json(Discovery.aggregated(catalog, core: false, apiVersion: apiVersion), contentType: contentType),
+                    verb: "GET", resource: "")
             }
             return Outcome(response: Self.json(Discovery.groupList(catalog)), verb: "GET", resource: "")
         case .group(let name):
@@ -126,7 +132,7 @@ public struct APIResponder: HTTPResponder {
             return Outcome(response: Self.json(doc), verb: "GET", resource: "")
         case .resourceList(let group, let version):
             try await authorizeNonResource(user, verb: "get", path: path)
-            if (group.isEmpty && path.hasPrefix("/apis")) { throw StatusError.notFoundPath }
+            if group.isEmpty && path.hasPrefix("/apis") { throw StatusError.notFoundPath }
             guard let doc = Discovery.resourceList(catalog, group: group, version: version) else { throw StatusError.notFoundPath }
             return Outcome(response: Self.json(doc), verb: "GET", resource: "")
         case .resource:

@@ -13,7 +13,9 @@ enum Bootstrap {
         for (name, rules) in clusterRoles {
             var labels: JSONValue = ["kubernetes.io/bootstrapping": "rbac-defaults"]
             if ["admin", "edit", "view"].contains(name) { labels["rbac.authorization.k8s.io/aggregate-to-\(name)"] = "true" }
-            try await ensure(storage, OtherKinds.clusterRoles, nil, ["metadata": ["name": .string(name), "labels": labels], "rules": .array(rules)], options)
+            try await ensure(
+                storage, OtherKinds.clusterRoles, nil, ["metadata": ["name": .string(name), "labels": labels], "rules": .array(rules)],
+                options)
         }
         for (name, role, group) in clusterRoleBindings {
             try await ensure(
@@ -28,12 +30,15 @@ enum Bootstrap {
             OtherKinds.customResourceDefinitions, namespace: nil, labelSelector: LabelSelector(), fieldSelector: FieldSelector(),
             limit: 0, continueToken: nil, resourceVersion: nil)
         for crd in crds.items where crd["metadata"]["deletionTimestamp"].isNull {
-            await registry.setCustomResources(crd: crd["metadata"]["name"].stringValue ?? "", CustomResourceDefinitions.definitions(from: crd))
+            await registry.setCustomResources(
+                crd: crd["metadata"]["name"].stringValue ?? "", CustomResourceDefinitions.definitions(from: crd))
         }
         logger.debug("bootstrap done", metadata: ["meridian.crds": "\(crds.items.count)"])
     }
 
-    private static func ensure(_ storage: RESTStorage, _ def: ResourceDefinition, _ namespace: String?, _ object: JSONValue, _ options: WriteOptions) async throws {
+    private static func ensure(
+        _ storage: RESTStorage, _ def: ResourceDefinition, _ namespace: String?, _ object: JSONValue, _ options: WriteOptions
+    ) async throws {
         do {
             _ = try await storage.create(def, namespace: namespace, body: object, options: options)
         } catch {
@@ -43,12 +48,17 @@ enum Bootstrap {
     }
 
     static func rule(_ groups: [String], _ resources: [String], _ verbs: [String]) -> JSONValue {
-        ["apiGroups": .array(groups.map { .string($0) }), "resources": .array(resources.map { .string($0) }), "verbs": .array(verbs.map { .string($0) })]
+        [
+            "apiGroups": .array(groups.map { .string($0) }), "resources": .array(resources.map { .string($0) }),
+            "verbs": .array(verbs.map { .string($0) }),
+        ]
     }
 
     static let readVerbs = ["get", "list", "watch"]
     static let writeVerbs = ["create", "delete", "deletecollection", "patch", "update"]
-    static let workloadGroups = ["", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io"]
+    static let workloadGroups = [
+        "", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io",
+    ]
     static let namespacedResources = [
         "pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "configmaps", "secrets", "serviceaccounts",
         "persistentvolumeclaims", "replicationcontrollers", "replicationcontrollers/scale", "events", "limitranges", "resourcequotas",
@@ -59,12 +69,38 @@ enum Bootstrap {
 
     static let clusterRoles: [(String, [JSONValue])] = [
         ("cluster-admin", [rule(["*"], ["*"], ["*"]), ["nonResourceURLs": ["*"], "verbs": ["*"]]]),
-        ("admin", [rule(workloadGroups, namespacedResources, readVerbs + writeVerbs), rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], readVerbs + writeVerbs), rule([""], ["namespaces"], readVerbs), rule(["authorization.k8s.io"], ["localsubjectaccessreviews"], ["create"])]),
+        (
+            "admin",
+            [
+                rule(workloadGroups, namespacedResources, readVerbs + writeVerbs),
+                rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], readVerbs + writeVerbs),
+                rule([""], ["namespaces"], readVerbs), rule(["authorization.k8s.io"], ["localsubjectaccessreviews"], ["create"]),
+            ]
+        ),
         ("edit", [rule(workloadGroups, namespacedResources, readVerbs + writeVerbs), rule([""], ["namespaces"], readVerbs)]),
         ("view", [rule(workloadGroups, namespacedResources.filter { $0 != "secrets" }, readVerbs), rule([""], ["namespaces"], readVerbs)]),
-        ("system:discovery", [["nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/readyz", "/openapi", "/openapi/*", "/version", "/version/"], "verbs": ["get"]]]),
-        ("system:public-info-viewer", [["nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"], "verbs": ["get"]]]),
-        ("system:basic-user", [rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"]), rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"])]),
+        (
+            "system:discovery",
+            [
+                [
+                    "nonResourceURLs": [
+                        "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/readyz", "/openapi", "/openapi/*", "/version",
+                        "/version/",
+                    ], "verbs": ["get"],
+                ]
+            ]
+        ),
+        (
+            "system:public-info-viewer",
+            [["nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"], "verbs": ["get"]]]
+        ),
+        (
+            "system:basic-user",
+            [
+                rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"]),
+                rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"]),
+            ]
+        ),
     ]
 
     static let clusterRoleBindings: [(String, String, [String])] = [

@@ -35,7 +35,9 @@ public struct KubeAPIServer: Service {
     }
 
     func tlsConfiguration() throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMBytes(Array(pki.servingCertificatePEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(pki.servingCertificatePEM.utf8)).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
         let key = try NIOSSLPrivateKey(bytes: Array(pki.servingKeyPEM.utf8), format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         // Client certificates are optional: requests may authenticate with tokens instead.
@@ -55,7 +57,9 @@ public struct KubeAPIServer: Service {
         try await Bootstrap.run(storage: responder.storage, registry: registry, logger: logger)
         let housekeeping: [any Service] = [
             NamespaceFinalizer(storage: responder.storage, registry: registry, logger: logger),
-            Compactor(store: store, retentionSeconds: configuration.retentionSeconds, retentionRevisions: configuration.retentionRevisions, logger: logger),
+            Compactor(
+                store: store, retentionSeconds: configuration.retentionSeconds, retentionRevisions: configuration.retentionRevisions,
+                logger: logger),
             BookmarkTicker(store: store),
         ]
         let onListening = self.onListening

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Content negotiation: what the client asked to receive.
 struct AcceptedRepresentation: Equatable {
     enum Kind: Equatable {
@@ -44,5 +46,3 @@ struct AcceptedRepresentation: Equatable {
         return nil
     }
 }
-
-import Foundation

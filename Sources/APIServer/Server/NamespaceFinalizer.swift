@@ -31,7 +31,9 @@ struct NamespaceFinalizer: Service {
             CoreKinds.namespaces, namespace: nil, labelSelector: LabelSelector(), fieldSelector: FieldSelector(), limit: 0,
             continueToken: nil, resourceVersion: nil)
         for ns in namespaces.items where !ns["metadata"]["deletionTimestamp"].isNull {
-            guard (ns["spec"]["finalizers"].arrayValue ?? []).contains("kubernetes"), let name = ns["metadata"]["name"].stringValue else { continue }
+            guard (ns["spec"]["finalizers"].arrayValue ?? []).contains("kubernetes"), let name = ns["metadata"]["name"].stringValue else {
+                continue
+            }
             if try await emptyNamespace(name) { try await removeFinalizer(name) }
         }
     }
@@ -66,7 +68,8 @@ struct NamespaceFinalizer: Service {
     func removeFinalizer(_ name: String) async throws {
         var options = WriteOptions()
         options.fieldManager = "namespace-controller"
-        _ = try await storage.update(CoreKinds.namespaces, namespace: nil, name: name, subresource: "finalize", options: options) { current throws(StatusError) in
+        _ = try await storage.update(CoreKinds.namespaces, namespace: nil, name: name, subresource: "finalize", options: options) {
+            current throws(StatusError) in
             var updated = current
             let rest = (current["spec"]["finalizers"].arrayValue ?? []).filter { $0.stringValue != "kubernetes" }
             updated["spec"]["finalizers"] = rest.isEmpty ? .null : .array(rest)

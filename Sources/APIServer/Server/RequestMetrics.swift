@@ -19,7 +19,9 @@ final class RequestMetrics: Sendable {
         let timerKey = "\(verb)|\(resource)"
         let timer = timers.withLock { cache in
             if let t = cache[timerKey] { return t }
-            let t = Metrics.Timer(label: "apiserver_request_duration_seconds", dimensions: [("verb", verb), ("resource", resource)], preferredDisplayUnit: .seconds)
+            let t = Metrics.Timer(
+                label: "apiserver_request_duration_seconds", dimensions: [("verb", verb), ("resource", resource)],
+                preferredDisplayUnit: .seconds)
             cache[timerKey] = t
             return t
         }

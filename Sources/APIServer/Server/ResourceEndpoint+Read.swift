@@ -53,16 +53,22 @@ extension ResourceEndpoint {
         if let remaining = result.remainingItemCount { meta["remainingItemCount"] = .int(Int64(remaining)) }
         switch try representation(request).kind {
         case .table(let version):
-            return APIResponder.json(TableConverter.table(result.items, def, version: version, includeObject: query["includeObject"], listMetadata: meta))
+            return APIResponder.json(
+                TableConverter.table(result.items, def, version: version, includeObject: query["includeObject"], listMetadata: meta))
         case .partialMetadata(let version, _):
             let items = result.items.map { TableConverter.partialMetadata($0, version: version) }
-            return APIResponder.json(["kind": "PartialObjectMetadataList", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": meta, "items": .array(items)])
+            return APIResponder.json([
+                "kind": "PartialObjectMetadataList", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": meta,
+                "items": .array(items),
+            ])
         default:
             if !result.rawItems.isEmpty {
-                return APIResponder.rawJSON(Self.rawList(kind: "\(def.kind)List", apiVersion: def.groupVersion, metadata: meta, items: result.rawItems))
+                return APIResponder.rawJSON(
+                    Self.rawList(kind: "\(def.kind)List", apiVersion: def.groupVersion, metadata: meta, items: result.rawItems))
             }
             return APIResponder.json([
-                "kind": .string("\(def.kind)List"), "apiVersion": .string(def.groupVersion), "metadata": meta, "items": .array(result.items),
+                "kind": .string("\(def.kind)List"), "apiVersion": .string(def.groupVersion), "metadata": meta,
+                "items": .array(result.items),
             ])
         }
     }
@@ -131,7 +137,8 @@ extension ResourceEndpoint {
                             if case .dropped = sink.yield(encoded) { throw CancellationError() }
                         }
                     } catch let error as StatusError {
-                        sink.yield(Self.encode(WatchSession.errorEvent(error), rep: rep, def: def, includeObject: includeObject, first: false))
+                        sink.yield(
+                            Self.encode(WatchSession.errorEvent(error), rep: rep, def: def, includeObject: includeObject, first: false))
                     } catch {}
                     sink.finish()
                 }
@@ -148,7 +155,9 @@ extension ResourceEndpoint {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    static func watchResponse(events: [WatchSession.Event], rep: AcceptedRepresentation, def: ResourceDefinition, includeObject: String?) -> Response {
+    static func watchResponse(events: [WatchSession.Event], rep: AcceptedRepresentation, def: ResourceDefinition, includeObject: String?)
+        -> Response
+    {
         var bytes: [UInt8] = []
         for e in events { bytes += encode(e, rep: rep, def: def, includeObject: includeObject, first: true) }
         var headers = HTTPFields()
@@ -156,7 +165,9 @@ extension ResourceEndpoint {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func encode(_ event: WatchSession.Event, rep: AcceptedRepresentation, def: ResourceDefinition, includeObject: String?, first: Bool) -> [UInt8] {
+    static func encode(
+        _ event: WatchSession.Event, rep: AcceptedRepresentation, def: ResourceDefinition, includeObject: String?, first: Bool
+    ) -> [UInt8] {
         if let raw = event.raw {
             var bytes = Array(#"{"type":"#.utf8)
             JSONValue.string(event.type).write(into: &bytes)

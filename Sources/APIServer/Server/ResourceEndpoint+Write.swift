@@ -12,14 +12,18 @@ extension ResourceEndpoint {
         }
         if def.verbs == ["create"] {
             // Reviews are computed, never stored.
-            return APIResponder.json(try await Reviews.answer(try await body(request), def: def, user: user, namespace: info.namespace, authorizer: responder.authorizer, authenticator: responder.authenticator), status: .created)
+            return APIResponder.json(
+                try await Reviews.answer(
+                    try await body(request), def: def, user: user, namespace: info.namespace, authorizer: responder.authorizer,
+                    authenticator: responder.authenticator), status: .created)
         }
         var object = try await body(request)
         var options = try writeOptions(request)
         try checkUnknownFields(&object, options: options)
         options.isApply = false
         let admission = Admission(storage: storage, def: def)
-        let created = try await storage.create(def, namespace: info.namespace, body: object, options: options) { (o: inout JSONValue) throws(StatusError) in
+        let created = try await storage.create(def, namespace: info.namespace, body: object, options: options) {
+            (o: inout JSONValue) throws(StatusError) in
             try await admission.admitCreate(&o)
         }
         if !options.dryRun { try await Admission(storage: storage, def: def).afterWrite(created, registry: responder.registry) }
@@ -40,7 +44,9 @@ extension ResourceEndpoint {
         try checkUnknownFields(&object, options: options)
         let sub = info.subresource
         let desired = object
-        let updated = try await storage.update(def, namespace: namespace, name: name, subresource: sub, options: options) { _ throws(StatusError) in desired }
+        let updated = try await storage.update(def, namespace: namespace, name: name, subresource: sub, options: options) {
+            _ throws(StatusError) in desired
+        }
         if !options.dryRun { try await Admission(storage: storage, def: def).afterWrite(updated, registry: responder.registry) }
         return try render(updated, request)
     }
@@ -48,11 +54,13 @@ extension ResourceEndpoint {
     mutating func patch(_ request: Request) async throws -> Response {
         guard let name = info.name else { throw StatusError.methodNotAllowed() }
         let patchBody = try await body(request)
-        let contentType = (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let contentType =
+            (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         var options = try writeOptions(request)
         if contentType == "application/apply-patch+yaml" {
             guard query.fieldManager != nil else {
-                throw StatusError.badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+                throw StatusError.badRequest(
+                    "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
             }
             options.isApply = true
             return try await apply(name: name, applied: patchBody, options: options, request: request)
@@ -67,7 +75,8 @@ extension ResourceEndpoint {
             return try await writeScale(name: name, options: options, transform: apply)
         }
         var unknownCheck = self
-        let updated = try await storage.update(def, namespace: namespace, name: name, subresource: info.subresource, options: options) { current throws(StatusError) in
+        let updated = try await storage.update(def, namespace: namespace, name: name, subresource: info.subresource, options: options) {
+            current throws(StatusError) in
             var patched = try apply(current)
             try unknownCheck.checkUnknownFields(&patched, options: options)
             return patched
@@ -105,18 +114,22 @@ extension ResourceEndpoint {
         let schema = storage.schema(for: def)
         let def = self.def
         do {
-            let updated = try await storage.update(def, namespace: namespace, name: name, subresource: info.subresource, options: options) { live throws(StatusError) in
-                var merged = try ssa.apply(applied: applied, live: live, manager: options.fieldManager, force: options.force, schema: schema, def: def)
+            let updated = try await storage.update(def, namespace: namespace, name: name, subresource: info.subresource, options: options) {
+                live throws(StatusError) in
+                var merged = try ssa.apply(
+                    applied: applied, live: live, manager: options.fieldManager, force: options.force, schema: schema, def: def)
                 merged["metadata"]["resourceVersion"] = applied["metadata"]["resourceVersion"]
                 return merged
             }
             return try render(updated, request)
         } catch {
             guard error.code == 404 && info.subresource == nil else { throw error }
-            var object = try ssa.apply(applied: applied, live: nil, manager: options.fieldManager, force: options.force, schema: schema, def: def)
+            var object = try ssa.apply(
+                applied: applied, live: nil, manager: options.fieldManager, force: options.force, schema: schema, def: def)
             object["metadata"]["name"] = .string(name)
             let admission = Admission(storage: storage, def: def)
-            let created = try await storage.create(def, namespace: info.namespace, body: object, options: options) { (o: inout JSONValue) throws(StatusError) in
+            let created = try await storage.create(def, namespace: info.namespace, body: object, options: options) {
+                (o: inout JSONValue) throws(StatusError) in
                 try await admission.admitCreate(&o)
             }
             if !options.dryRun { try await admission.afterWrite(created, registry: responder.registry) }
@@ -143,7 +156,8 @@ extension ResourceEndpoint {
     func deleteCollection(_ request: Request) async throws -> Response {
         let (labels, fields) = try selectors()
         let options = try DeleteOptions(body: nil, query: query)
-        let list = try await storage.list(def, namespace: namespace, labelSelector: labels, fieldSelector: fields, limit: 0, continueToken: nil, resourceVersion: nil)
+        let list = try await storage.list(
+            def, namespace: namespace, labelSelector: labels, fieldSelector: fields, limit: 0, continueToken: nil, resourceVersion: nil)
         var deleted: [JSONValue] = []
         for item in list.items {
             let name = item["metadata"]["name"].stringValue ?? ""
@@ -163,9 +177,12 @@ extension ResourceEndpoint {
 
     // MARK: subresources
 
-    func writeScale(name: String, options: WriteOptions, transform: @escaping @Sendable (JSONValue) throws(StatusError) -> JSONValue) async throws -> Response {
+    func writeScale(name: String, options: WriteOptions, transform: @escaping @Sendable (JSONValue) throws(StatusError) -> JSONValue)
+        async throws -> Response
+    {
         let def = self.def
-        let updated = try await storage.update(def, namespace: namespace, name: name, subresource: "scale", options: options) { current throws(StatusError) in
+        let updated = try await storage.update(def, namespace: namespace, name: name, subresource: "scale", options: options) {
+            current throws(StatusError) in
             let scale = try ScaleSubresource.scale(of: current, def)
             let newScale = try transform(scale)
             return try ScaleSubresource.applyScale(newScale, to: current, def)
@@ -183,30 +200,37 @@ extension ResourceEndpoint {
         case ("pods", "binding"):
             let target = object["target"]["name"].stringValue ?? ""
             let options = try writeOptions(request)
-            _ = try await storage.update(def, namespace: namespace, name: name, subresource: "binding", options: options) { current throws(StatusError) in
+            _ = try await storage.update(def, namespace: namespace, name: name, subresource: "binding", options: options) {
+                current throws(StatusError) in
                 if let node = current["spec"]["nodeName"].stringValue, !node.isEmpty {
-                    throw StatusError.conflict(resource: "pods", group: "", name: name, detail: "pod \(name) is already assigned to node \"\(node)\"")
+                    throw StatusError.conflict(
+                        resource: "pods", group: "", name: name, detail: "pod \(name) is already assigned to node \"\(node)\"")
                 }
                 var bound = current
                 bound["spec"]["nodeName"] = .string(target)
                 var conditions = bound["status"]["conditions"].arrayValue ?? []
                 conditions.removeAll { $0["type"].stringValue == "PodScheduled" }
-                conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": nil, "lastTransitionTime": .string(Timestamp.now())])
+                conditions.append([
+                    "type": "PodScheduled", "status": "True", "lastProbeTime": nil, "lastTransitionTime": .string(Timestamp.now()),
+                ])
                 bound["status"]["conditions"] = .array(conditions)
                 return bound
             }
-            return APIResponder.json(["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201], status: .created)
+            return APIResponder.json(
+                ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201], status: .created)
         case ("pods", "eviction"):
             let r = try await storage.delete(def, namespace: namespace, name: name, options: DeleteOptions())
             _ = r
-            return APIResponder.json(["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201], status: .created)
+            return APIResponder.json(
+                ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201], status: .created)
         default:
             throw StatusError.methodNotAllowed()
         }
     }
 
     func finalizeNamespace(name: String, object: JSONValue, options: WriteOptions) async throws -> JSONValue {
-        try await storage.update(def, namespace: nil, name: name, subresource: "finalize", options: options) { current throws(StatusError) in
+        try await storage.update(def, namespace: nil, name: name, subresource: "finalize", options: options) {
+            current throws(StatusError) in
             var updated = current
             updated["spec"]["finalizers"] = object["spec"]["finalizers"]
             return updated

@@ -17,7 +17,10 @@ struct ResourceEndpoint {
     var query = QueryOptions(query: nil)
     var warnings: [String] = []
 
-    init(responder: APIResponder, catalog: ResourceCatalog, def: ResourceDefinition, info: RequestInfo, user: UserInfo, channel: (any Channel)? = nil) {
+    init(
+        responder: APIResponder, catalog: ResourceCatalog, def: ResourceDefinition, info: RequestInfo, user: UserInfo,
+        channel: (any Channel)? = nil
+    ) {
         self.channel = channel
         self.responder = responder
         self.catalog = catalog
@@ -59,7 +62,10 @@ struct ResourceEndpoint {
             throw StatusError.badRequest("Invalid dry run value: \(value)")
         }
         let decision = await responder.authorizer.authorize(
-            user, .resource(verb: verb, group: def.group, resource: def.resource, subresource: info.subresource, namespace: info.namespace, name: info.name))
+            user,
+            .resource(
+                verb: verb, group: def.group, resource: def.resource, subresource: info.subresource, namespace: info.namespace,
+                name: info.name))
         if !decision.allowed { throw forbidden(verb) }
 
         var response: Response
@@ -104,7 +110,8 @@ struct ResourceEndpoint {
     func writeOptions(_ request: Request, defaultManager: String? = nil) throws(StatusError) -> WriteOptions {
         var o = WriteOptions()
         o.dryRun = query.dryRun
-        o.fieldManager = ManagedFields.managerName(fieldManager: query.fieldManager ?? defaultManager, userAgent: request.headers[.userAgent] ?? "")
+        o.fieldManager = ManagedFields.managerName(
+            fieldManager: query.fieldManager ?? defaultManager, userAgent: request.headers[.userAgent] ?? "")
         if o.fieldManager.count > 128 { throw StatusError.badRequest("fieldManager: Too long: must have at most 128 bytes") }
         let validation = query.fieldValidation
         switch validation {
@@ -128,7 +135,8 @@ struct ResourceEndpoint {
         switch options.fieldValidation {
         case "Strict":
             let list = unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
-            throw StatusError.badRequest("\(def.kind) in version \"\(def.version)\" cannot be handled as a \(def.kind): strict decoding error: \(list)")
+            throw StatusError.badRequest(
+                "\(def.kind) in version \"\(def.version)\" cannot be handled as a \(def.kind): strict decoding error: \(list)")
         case "Warn":
             warnings += unknown.map { "unknown field \"\($0)\"" }
         default:
@@ -141,7 +149,8 @@ struct ResourceEndpoint {
 
     func representation(_ request: Request) throws(StatusError) -> AcceptedRepresentation {
         guard let rep = AcceptedRepresentation.parse(request.headers[.accept]) else {
-            throw StatusError.notAcceptable("only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf")
+            throw StatusError.notAcceptable(
+                "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf")
         }
         return rep
     }
@@ -150,7 +159,9 @@ struct ResourceEndpoint {
         switch try representation(request).kind {
         case .table(let version):
             let meta: JSONValue = ["resourceVersion": object["metadata"]["resourceVersion"]]
-            return APIResponder.json(TableConverter.table([object], def, version: version, includeObject: query["includeObject"], listMetadata: meta), status: status)
+            return APIResponder.json(
+                TableConverter.table([object], def, version: version, includeObject: query["includeObject"], listMetadata: meta),
+                status: status)
         case .partialMetadata(let version, _):
             return APIResponder.json(TableConverter.partialMetadata(object, version: version), status: status)
         case .yaml:
