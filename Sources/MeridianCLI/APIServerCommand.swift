@@ -13,12 +13,11 @@ struct APIServerCommand: AsyncParsableCommand {
         commandName: "apiserver",
         abstract: "Run a standalone Kubernetes-compatible API server (no controllers).",
         discussion: """
-            State (the SQLite store, certificates, credentials) lives in --data-dir; restarting
-            with the same directory keeps everything.
+            State (the SQLite store, certificates, credentials) lives in --data-dir; restarting with the same directory keeps everything.
 
             Examples:
-              meridian apiserver --data-dir ./data --port 6443 --write-kubeconfig ./kubeconfig
-              meridian apiserver --data-dir /tmp/m --port 0 --write-kubeconfig /tmp/m/kubeconfig
+              meridian apiserver --data-dir ./data --write-kubeconfig ./kubeconfig
+              meridian apiserver --data-dir /tmp/m --port 0 --write-kubeconfig kc
             """)
 
     @Option(help: "Directory for the store, certificates and credentials.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `meridian` command.
 public struct Meridian: AsyncParsableCommand {
@@ -7,7 +8,7 @@ public struct Meridian: AsyncParsableCommand {
         abstract: "Kubernetes cluster federation in one binary.",
         discussion: """
             Examples:
-              meridian apiserver --data-dir ./data --port 0 --write-kubeconfig ./kubeconfig
+              meridian apiserver --data-dir ./data --write-kubeconfig ./kubeconfig
               kubectl --kubeconfig ./kubeconfig get namespaces
             """,
         version: MeridianVersion.version,
@@ -15,6 +16,31 @@ public struct Meridian: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Runs the command line: `--help` and `--version` print in full; every error is one
+    /// line on stderr (`meridian: ...`) with a non-zero exit status.
+    public static func runMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            var line = CLIErrors.describe(error) ?? message(for: error)
+            line = line.replacingOccurrences(of: "\n", with: "; ")
+            if code == .validationFailure { line += " (see 'meridian --help')" }
+            FileHandle.standardError.write(Data("meridian: \(line)\n".utf8))
+            return code.rawValue
+        }
+    }
 }
 
 public enum MeridianVersion {

@@ -54,7 +54,7 @@ public struct RangeResult: Sendable {
     }
 }
 
-public enum StoreError: Error, Sendable, Hashable {
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case keyExists(String)
     case keyNotFound(String)
     /// A compare-and-swap lost: the key is now at `current` (nil: deleted).
@@ -66,6 +66,19 @@ public enum StoreError: Error, Sendable, Hashable {
     case unavailable(String)
     case timeout(String)
     case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .keyExists(let k): return "key \(k) already exists"
+        case .keyNotFound(let k): return "key \(k) not found"
+        case .revisionMismatch(let k, let current): return "key \(k) is at revision \(current.map(String.init) ?? "none"), not the expected one"
+        case .compacted(let requested, let compacted): return "revision \(requested) is compacted (oldest kept: \(compacted))"
+        case .futureRevision(let requested, let current): return "revision \(requested) is newer than the store (\(current))"
+        case .unavailable(let m): return m
+        case .timeout(let m): return "timed out: \(m)"
+        case .corrupt(let m): return "corrupt data: \(m)"
+        }
+    }
 }
 
 /// What a watch stream carries: batches of events in revision order, then possibly an end.

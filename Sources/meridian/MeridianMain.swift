@@ -1,8 +1,9 @@
+import Foundation
 import MeridianCLI
 
 @main
 struct MeridianMain {
     static func main() async {
-        await Meridian.main()
+        exit(await Meridian.runMain())
     }
 }
