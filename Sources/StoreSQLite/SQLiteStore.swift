@@ -13,6 +13,8 @@ public actor SQLiteStore: KVStore {
     private var revision: Revision
     private var compactRevision: Revision
     private let logger: Logger
+    /// The newest value of every key: reads at the current revision come from here.
+    private let current = CurrentState()
 
     public init(path: String, watchBufferLimit: Int = 10_000, logger: Logger = Logger(label: "meridian.store.sqlite")) throws(StoreError) {
         let db = try SQLiteConnection(path: path)
@@ -44,9 +46,20 @@ public actor SQLiteStore: KVStore {
         let storedRev = try db.scalar("SELECT value FROM meta WHERE name = 'revision'") ?? 1
         self.revision = max(maxRev, storedRev, 1)
         self.compactRevision = try db.scalar("SELECT value FROM meta WHERE name = 'compacted'") ?? 0
+        var live: [KeyValue] = []
+        try db.query(
+            "SELECT key, create_rev, value, MAX(rev) AS mr, deleted FROM log GROUP BY key HAVING deleted = 0"
+        ) { r in
+            live.append(KeyValue(key: r.text(0), value: r.blob(2), createRevision: r.int(1), modRevision: r.int(3)))
+        }
+        current.load(live, revision: revision)
     }
 
-    public func get(_ key: String) throws(StoreError) -> KeyValue? {
+    /// A read of the current state: no actor hop, no SQL.
+    public nonisolated func get(_ key: String) -> KeyValue? { current.get(key) }
+
+    /// The newest row of a key as stored (inside write transactions).
+    private func storedValue(_ key: String) throws(StoreError) -> KeyValue? {
         var result: KeyValue?
         try db.query(
             "SELECT rev, create_rev, deleted, value FROM log WHERE key = ?1 ORDER BY rev DESC LIMIT 1", [.text(key)]
@@ -69,6 +82,7 @@ public actor SQLiteStore: KVStore {
         let readRevision = at ?? revision
         if readRevision > revision { throw .futureRevision(requested: readRevision, current: revision) }
         if readRevision < compactRevision { throw .compacted(requested: readRevision, compacted: compactRevision) }
+        if readRevision == revision { return current.range(prefix: prefix, startAfter: startAfter, limit: limit) }
         let after = startAfter.flatMap { $0 >= prefix ? $0 : nil }
         let args: [SQLiteConnection.Binding] = [.text(after ?? prefix), .text(prefix.prefixEnd), .int(readRevision), .text(after ?? "")]
         var items: [KeyValue] = []
@@ -148,6 +162,7 @@ public actor SQLiteStore: KVStore {
             return ops.map { _ in .failure(error) }
         }
         revision = rev
+        current.apply(events, revision: rev)
         if !events.isEmpty { hub.publish(events) }
         return results
     }
@@ -155,12 +170,12 @@ public actor SQLiteStore: KVStore {
     private func apply(_ op: WriteOp, revision rev: Revision) throws(StoreError) -> (KeyValue, StoreEvent) {
         switch op {
         case .create(let key, let value):
-            if try get(key) != nil { throw .keyExists(key) }
+            if try storedValue(key) != nil { throw .keyExists(key) }
             try insert(rev: rev, key: key, createRev: rev, prevRev: 0, deleted: false, value: value)
             let kv = KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
             return (kv, StoreEvent(kind: .put, kv: kv, previous: nil))
         case .update(let key, let value, let expected):
-            guard let old = try get(key) else {
+            guard let old = try storedValue(key) else {
                 if expected != nil { throw .revisionMismatch(key: key, current: nil) }
                 throw .keyNotFound(key)
             }
@@ -169,7 +184,7 @@ public actor SQLiteStore: KVStore {
             let kv = KeyValue(key: key, value: value, createRevision: old.createRevision, modRevision: rev)
             return (kv, StoreEvent(kind: .put, kv: kv, previous: old))
         case .delete(let key, let expected):
-            guard let old = try get(key) else { throw .keyNotFound(key) }
+            guard let old = try storedValue(key) else { throw .keyNotFound(key) }
             if let expected, expected != old.modRevision { throw .revisionMismatch(key: key, current: old.modRevision) }
             try insert(rev: rev, key: key, createRev: old.createRevision, prevRev: old.modRevision, deleted: true, value: nil)
             var kv = old
