@@ -7,6 +7,25 @@ extension JSONValue {
         return out
     }
 
+    /// Like `serialized()`, but with `firstKey` written first in the top-level object (the
+    /// store puts `metadata` first so stored objects can be patched in place cheaply).
+    public func serialized(firstKey: String) -> [UInt8] {
+        guard case .object(let o) = self, let first = o[firstKey] else { return serialized() }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(256)
+        Self.writeString(firstKey, into: &out)
+        out.append(UInt8(ascii: ":"))
+        first.write(into: &out)
+        for key in o.keys.sorted() where key != firstKey {
+            out.append(UInt8(ascii: ","))
+            Self.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            o[key]!.write(into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     public func serializedString() -> String {
         String(decoding: serialized(), as: UTF8.self)
     }

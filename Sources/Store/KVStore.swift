@@ -71,7 +71,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .keyExists(let k): return "key \(k) already exists"
         case .keyNotFound(let k): return "key \(k) not found"
-        case .revisionMismatch(let k, let current): return "key \(k) is at revision \(current.map(String.init) ?? "none"), not the expected one"
+        case .revisionMismatch(let k, let current):
+            return "key \(k) is at revision \(current.map(String.init) ?? "none"), not the expected one"
         case .compacted(let requested, let compacted): return "revision \(requested) is compacted (oldest kept: \(compacted))"
         case .futureRevision(let requested, let current): return "revision \(requested) is newer than the store (\(current))"
         case .unavailable(let m): return m

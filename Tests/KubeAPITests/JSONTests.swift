@@ -166,3 +166,13 @@ import Testing
         #expect(v.objectValue?.keys.contains("e") == true)
     }
 }
+
+@Suite struct SerializationOrderTests {
+    @Test func firstKeyComesFirst() {
+        let v: JSONValue = ["kind": "ConfigMap", "apiVersion": "v1", "metadata": ["name": "a"], "data": ["k": "v"]]
+        #expect(
+            String(decoding: v.serialized(firstKey: "metadata"), as: UTF8.self)
+                == #"{"metadata":{"name":"a"},"apiVersion":"v1","data":{"k":"v"},"kind":"ConfigMap"}"#)
+        #expect(JSONValue.array([1]).serialized(firstKey: "metadata") == Array("[1]".utf8))
+    }
+}

@@ -16,8 +16,14 @@ import Testing
 
     @Test(arguments: [
         (["apiserver"], "meridian: Missing expected argument '--data-dir <data-dir>' (see 'meridian --help')\n"),
-        (["apiserver", "--data-dir", "/tmp/x", "--store", "etcd"], "meridian: --store etcd is not supported yet; use sqlite (see 'meridian --help')\n"),
-        (["apiserver", "--data-dir", "/tmp/x", "--port", "70000"], "meridian: --port must be between 0 and 65535, not 70000 (see 'meridian --help')\n"),
+        (
+            ["apiserver", "--data-dir", "/tmp/x", "--store", "etcd"],
+            "meridian: --store etcd is not supported yet; use sqlite (see 'meridian --help')\n"
+        ),
+        (
+            ["apiserver", "--data-dir", "/tmp/x", "--port", "70000"],
+            "meridian: --port must be between 0 and 65535, not 70000 (see 'meridian --help')\n"
+        ),
         (["frobnicate"], "meridian: Unexpected argument 'frobnicate' (see 'meridian --help')\n"),
         (["version", "-o", "yaml"], "meridian: --output must be text or json, not yaml (see 'meridian --help')\n"),
     ])
@@ -32,7 +38,10 @@ import Testing
         let first = try MeridianProcess.apiserver()
         let second = try meridian(["apiserver", "--data-dir", first.dataDir.path, "--port", "0"])
         #expect(second.status == 1)
-        #expect(second.error == "meridian: cannot open the store in \(first.dataDir.path): \(first.dataDir.path)/store.db is in use by another process\n")
+        #expect(
+            second.error
+                == "meridian: cannot open the store in \(first.dataDir.path): \(first.dataDir.path)/store.db is in use by another process\n"
+        )
         #expect(try first.kubectl(["get", "--raw", "/readyz"]).output == "ok")
     }
 }

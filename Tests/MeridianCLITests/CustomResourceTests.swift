@@ -41,17 +41,23 @@ import Testing
         var server: MeridianProcess? = try MeridianProcess.apiserver(dataDir: dir)
         #expect(try server!.kubectl(["apply", "-f", "-"], input: crd).status == 0)
         #expect(try server!.kubectl(["wait", "--for=condition=Established", "crd/gadgets.example.com", "--timeout=20s"]).status == 0)
-        let created = try server!.kubectl(["create", "-f", "-"], input: #"{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"g1"},"spec":{"color":"red"}}"#)
+        let created = try server!.kubectl(
+            ["create", "-f", "-"],
+            input: #"{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"g1"},"spec":{"color":"red"}}"#)
         #expect(created.output == "gadget.example.com/g1 created\n", "\(created.error)")
         #expect(try server!.kubectl(["get", "gd", "g1", "-o", "jsonpath={.spec.size} {.spec.color}"]).output == "3 red")
-        let asBeta = try JSONParser.parse(try server!.kubectl(["get", "--raw", "/apis/example.com/v1beta1/namespaces/default/gadgets/g1"]).output)
+        let asBeta = try JSONParser.parse(
+            try server!.kubectl(["get", "--raw", "/apis/example.com/v1beta1/namespaces/default/gadgets/g1"]).output)
         #expect(asBeta["apiVersion"] == "example.com/v1beta1")
         #expect(asBeta["spec"]["size"] == 3)
         let all = try server!.kubectl(["get", "all", "-o", "name"]).output
         #expect(all.contains("gadget.example.com/g1"))
         let groups = try JSONParser.parse(try server!.kubectl(["get", "--raw", "/apis/example.com"]).output)
         #expect(groups["preferredVersion"]["version"] == "v1")
-        #expect(groups["versions"] == [["groupVersion": "example.com/v1", "version": "v1"], ["groupVersion": "example.com/v1beta1", "version": "v1beta1"]])
+        #expect(
+            groups["versions"] == [
+                ["groupVersion": "example.com/v1", "version": "v1"], ["groupVersion": "example.com/v1beta1", "version": "v1beta1"],
+            ])
 
         server!.kill(signal: SIGTERM)
         server = try MeridianProcess.apiserver(dataDir: dir)

@@ -28,7 +28,9 @@ import Testing
         let server = try MeridianProcess.apiserver()
         let c = try client(server)
         let base = "/api/v1/namespaces/default/configmaps"
-        let cm: (String) -> [UInt8] = { JSONValue.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string($0)]]).serialized() }
+        let cm: (String) -> [UInt8] = {
+            JSONValue.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string($0)]]).serialized()
+        }
         let created = try await c.request(.POST, base, body: cm("a")).json()
         let rv = created["metadata"]["resourceVersion"].stringValue!
         _ = try await c.request(.PATCH, "\(base)/a", body: Array(#"{"data":{"k":"1"}}"#.utf8), contentType: "application/merge-patch+json")
@@ -46,9 +48,14 @@ import Testing
         let c = try client(server)
         let base = "/api/v1/namespaces/default/configmaps"
         for (name, tier) in [("x", "web"), ("y", "db")] {
-            _ = try await c.request(.POST, base, body: JSONValue.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "labels": ["tier": .string(tier)]]]).serialized())
+            _ = try await c.request(
+                .POST, base,
+                body: JSONValue.object([
+                    "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "labels": ["tier": .string(tier)]],
+                ]).serialized())
         }
-        let path = "\(base)?watch=true&labelSelector=tier%3Dweb&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan"
+        let path =
+            "\(base)?watch=true&labelSelector=tier%3Dweb&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan"
         let (stream, sink) = AsyncStream<JSONValue>.makeStream()
         let watcher = Task {
             _ = try await c.stream(path, timeout: .seconds(20)) { line in
@@ -61,8 +68,10 @@ import Testing
         var got: [JSONValue] = []
         // The initial state (and its bookmark) arrives before any label changes.
         while got.count < 2, let e = await iterator.next() { got.append(e) }
-        _ = try await c.request(.PATCH, "\(base)/x", body: Array(#"{"metadata":{"labels":{"tier":"db"}}}"#.utf8), contentType: "application/merge-patch+json")
-        _ = try await c.request(.PATCH, "\(base)/y", body: Array(#"{"metadata":{"labels":{"tier":"web"}}}"#.utf8), contentType: "application/merge-patch+json")
+        _ = try await c.request(
+            .PATCH, "\(base)/x", body: Array(#"{"metadata":{"labels":{"tier":"db"}}}"#.utf8), contentType: "application/merge-patch+json")
+        _ = try await c.request(
+            .PATCH, "\(base)/y", body: Array(#"{"metadata":{"labels":{"tier":"web"}}}"#.utf8), contentType: "application/merge-patch+json")
         while got.count < 4, let e = await iterator.next() { got.append(e) }
         #expect(summary(got) == ["ADDED x", "BOOKMARK ", "DELETED x", "ADDED y"])
         #expect(got[1]["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"] == "true")

@@ -22,7 +22,7 @@ enum ObjectCodec {
     static func encode(_ object: JSONValue, _ def: ResourceDefinition) -> [UInt8] {
         var stored = def.conversion.map { $0.toStorage(object) } ?? object
         stored["metadata"]["resourceVersion"] = .null
-        return stored.serialized()
+        return stored.serialized(firstKey: "metadata")
     }
 
     static func resourceVersion(_ object: JSONValue) -> Revision? {
