@@ -25,7 +25,7 @@ struct Admission: Sendable {
     func afterWrite(_ object: JSONValue, registry: ResourceRegistry) async throws {
         guard isCRD, object["metadata"]["deletionTimestamp"].isNull else { return }
         let name = object["metadata"]["name"].stringValue ?? ""
-        await registry.setCustomResources(crd: name, CustomResourceDefinitions.definitions(from: object))
+        registry.setCustomResources(crd: name, CustomResourceDefinitions.definitions(from: object))
         let wanted = CustomResourceDefinitions.established(object)
         if !conditionsMatch(object["status"], wanted) {
             var options = WriteOptions()
@@ -52,7 +52,7 @@ struct Admission: Sendable {
         let crd = try await storage.get(def, namespace: nil, name: name)
         let group = crd["spec"]["group"].stringValue ?? ""
         let plural = crd["spec"]["names"]["plural"].stringValue ?? ""
-        await registry.setCustomResources(crd: name, [])
+        registry.setCustomResources(crd: name, [])
         let prefix = "/registry/\(group)/\(plural)/"
         while true {
             let page: RangeResult
@@ -68,7 +68,7 @@ struct Admission: Sendable {
 
     func afterDelete(_ object: JSONValue, registry: ResourceRegistry) async throws {
         guard isCRD else { return }
-        await registry.setCustomResources(crd: object["metadata"]["name"].stringValue ?? "", [])
+        registry.setCustomResources(crd: object["metadata"]["name"].stringValue ?? "", [])
     }
 
     // MARK: services

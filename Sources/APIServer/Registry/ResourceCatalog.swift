@@ -1,4 +1,5 @@
 import KubeAPI
+import Synchronization
 
 /// An immutable view of every served resource: the built-ins plus the established CRDs at
 /// one moment. Requests take one catalog and use it throughout.
@@ -65,21 +66,25 @@ public struct ResourceCatalog: Sendable {
         CoreKinds.all() + [EventKinds.core, EventKinds.eventsV1] + WorkloadKinds.all() + OtherKinds.all()
 }
 
-/// Holds the current catalog; CRD establishment swaps in a new one.
-public actor ResourceRegistry {
-    private var custom: [ResourceDefinition] = []
-    private var current: ResourceCatalog
-
-    public init() {
-        current = ResourceCatalog(ResourceCatalog.builtIn)
+/// Holds the current catalog; CRD establishment swaps in a new one. Reads are a lock and
+/// a copy of an immutable value, so every request can take one without an actor hop.
+public final class ResourceRegistry: Sendable {
+    private struct State {
+        var custom: [ResourceDefinition] = []
+        var current = ResourceCatalog(ResourceCatalog.builtIn)
     }
+    private let state = Mutex(State())
 
-    public func catalog() -> ResourceCatalog { current }
+    public init() {}
+
+    public func catalog() -> ResourceCatalog { state.withLock { $0.current } }
 
     /// Replaces the resources served for one CRD (by its name) with `definitions`.
     public func setCustomResources(crd: String, _ definitions: [ResourceDefinition]) {
-        custom.removeAll { "\($0.resource).\($0.group)" == crd }
-        custom.append(contentsOf: definitions)
-        current = ResourceCatalog(ResourceCatalog.builtIn + custom)
+        state.withLock { s in
+            s.custom.removeAll { "\($0.resource).\($0.group)" == crd }
+            s.custom.append(contentsOf: definitions)
+            s.current = ResourceCatalog(ResourceCatalog.builtIn + s.custom)
+        }
     }
 }

@@ -99,13 +99,13 @@ public struct APIResponder: HTTPResponder {
         }
         if path == "/openapi/v2" || path.hasPrefix("/openapi/v3") {
             try await authorizeNonResource(user, verb: "get", path: path)
-            let catalog = await registry.catalog()
+            let catalog = registry.catalog()
             return Outcome(
                 response: try OpenAPIDocuments.response(path: path, catalog: catalog, schemas: storage.schemas, request: request),
                 verb: "GET", resource: "")
         }
         guard let info = RequestInfo.parse(path) else { throw StatusError.notFoundPath }
-        let catalog = await registry.catalog()
+        let catalog = registry.catalog()
         let accept = request.headers[.accept]
         switch info.target {
         case .other:

@@ -30,7 +30,7 @@ enum Bootstrap {
             OtherKinds.customResourceDefinitions, namespace: nil, labelSelector: LabelSelector(), fieldSelector: FieldSelector(),
             limit: 0, continueToken: nil, resourceVersion: nil)
         for crd in crds.items where crd["metadata"]["deletionTimestamp"].isNull {
-            await registry.setCustomResources(
+            registry.setCustomResources(
                 crd: crd["metadata"]["name"].stringValue ?? "", CustomResourceDefinitions.definitions(from: crd))
         }
         logger.debug("bootstrap done", metadata: ["meridian.crds": "\(crds.items.count)"])

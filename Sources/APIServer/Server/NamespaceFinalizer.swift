@@ -40,7 +40,7 @@ struct NamespaceFinalizer: Service {
 
     /// Deletes what is left; true once nothing remains.
     func emptyNamespace(_ namespace: String) async throws -> Bool {
-        let catalog = await registry.catalog()
+        let catalog = registry.catalog()
         var seen = Set<String>()
         var remaining = 0
         for def in catalog.definitions where def.namespaced && def.verbs.contains("delete") {
