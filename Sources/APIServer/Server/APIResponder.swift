@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import Store
+import Synchronization
 
 /// The whole HTTP surface of a Meridian API server: health, discovery, OpenAPI, and every
 /// resource. One value, shared by all connections.
@@ -21,12 +22,12 @@ public struct APIResponder: HTTPResponder {
     let tokenIssuer: TokenIssuer
     let clientCertificates = ClientCertificates()
     let metrics = RequestMetrics()
-    let serverAddress: String
+    let serverAddress: ServerAddress
     let metricsText: @Sendable () -> String
     let logger: Logger
 
     public init(
-        store: any KVStore, registry: ResourceRegistry, authenticator: Authenticator, serverAddress: String,
+        store: any KVStore, registry: ResourceRegistry, authenticator: Authenticator, serverAddress: ServerAddress,
         metricsText: @escaping @Sendable () -> String = { "" }, logger: Logger
     ) {
         self.storage = RESTStorage(store: store, schemas: .kubernetes, logger: logger)
@@ -117,7 +118,7 @@ public struct APIResponder: HTTPResponder {
                     response: Self.json(Discovery.aggregated(catalog, core: true, apiVersion: apiVersion), contentType: contentType),
                     verb: "GET", resource: "")
             }
-            return Outcome(response: Self.json(Discovery.apiVersions(serverAddress: serverAddress)), verb: "GET", resource: "")
+            return Outcome(response: Self.json(Discovery.apiVersions(serverAddress: serverAddress.value)), verb: "GET", resource: "")
         case .groupList:
             try await authorizeNonResource(user, verb: "get", path: path)
             if let rep = AcceptedRepresentation.parse(accept), case .discoveryV2(let apiVersion, let contentType) = rep.kind {
@@ -179,6 +180,14 @@ public struct APIResponder: HTTPResponder {
         if let retry = error.details?.retryAfterSeconds { r.headers[.retryAfter] = String(retry) }
         return r
     }
+}
+
+/// The address clients reach the server at, known once the listener is bound (`--port 0`).
+public final class ServerAddress: Sendable {
+    private let address: Mutex<String>
+    public init(_ initial: String) { address = Mutex(initial) }
+    public var value: String { address.withLock { $0 } }
+    public func set(_ new: String) { address.withLock { $0 = new } }
 }
 
 extension StatusError {

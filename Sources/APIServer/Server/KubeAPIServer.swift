@@ -50,7 +50,8 @@ public struct KubeAPIServer: Service {
         let registry = ResourceRegistry()
         let tokens = [adminToken: UserInfo(name: "meridian-admin", groups: ["system:masters", "system:authenticated"])]
         let authenticator = Authenticator(tokens: tokens, serviceAccounts: ServiceAccountTokens(key: pki.serviceAccountKey))
-        let advertised = "\(configuration.bindAddress):\(configuration.port)"
+        let host = configuration.bindAddress == "0.0.0.0" ? "127.0.0.1" : configuration.bindAddress
+        let advertised = ServerAddress("\(host):\(configuration.port)")
         let responder = APIResponder(
             store: store, registry: registry, authenticator: authenticator, serverAddress: advertised,
             metricsText: metricsText, logger: logger)
@@ -73,6 +74,7 @@ public struct KubeAPIServer: Service {
             services: housekeeping,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
+                advertised.set("\(host):\(port)")
                 logger.info("serving", metadata: ["meridian.port": "\(port)"])
                 await onListening(port)
             },
