@@ -35,6 +35,48 @@ actor DeliveryRecorder {
     }
 }
 
+/// The fan-out measurement both targets share: `watchers` streams, each reporting the
+/// sequence numbers it sees through `watch`, then `updates` writes made by `update`.
+enum FanOut {
+    static func measure(
+        watchers: Int, updates: Int, settle: Duration,
+        watch: @escaping @Sendable (_ deliver: @escaping @Sendable (Int) async -> Bool) async throws -> Void,
+        update: (Int) async throws -> Void
+    ) async throws -> JSONValue {
+        let recorder = DeliveryRecorder()
+        let started = DeliveryRecorder()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<watchers {
+                group.addTask {
+                    await started.markReceived(-1, at: .now)
+                    let seen = Counter()
+                    try await watch { seq in
+                        await recorder.markReceived(seq, at: .now)
+                        return await seen.increment() < updates
+                    }
+                }
+            }
+            await waitUntil(.now + .seconds(30)) { await started.count == watchers }
+            try await Task.sleep(for: settle)  // let every stream reach the server before writing
+            for seq in 1...updates {
+                await recorder.markSent(seq, at: .now)
+                try await update(seq)
+            }
+            await waitUntil(.now + .seconds(30)) { await recorder.count >= watchers * updates }
+            group.cancelAll()
+            return await recorder.summary(watchers: watchers, updates: updates)
+        }
+    }
+
+    actor Counter {
+        var value = 0
+        func increment() -> Int {
+            value += 1
+            return value
+        }
+    }
+}
+
 /// Waits until `condition` holds or the deadline passes.
 func waitUntil(_ deadline: ContinuousClock.Instant, _ condition: () async -> Bool) async {
     while ContinuousClock.now < deadline {
@@ -96,36 +138,18 @@ struct APIServerTarget: BenchmarkTarget {
         let name = "watched"
         _ = try await client.request(.POST, base, body: cm(name, "0"))
         let rv = try await client.request(.GET, "\(base)/\(name)").json()["metadata"]["resourceVersion"].stringValue ?? "0"
-        let recorder = DeliveryRecorder()
-        let started = DeliveryRecorder()
         let client = self.watchClient
         let path = "\(base)?watch=true&resourceVersion=\(rv)&fieldSelector=metadata.name%3D\(name)"
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<watchers {
-                group.addTask {
-                    var seen = 0
-                    await started.markReceived(-1, at: .now)
-                    _ = try await client.stream(path, timeout: .seconds(120)) { line in
-                        let now = ContinuousClock.now
-                        if let e = try? JSONParser.parse(line), let seq = e["object"]["data"]["payload"].stringValue.flatMap(Int.init),
-                            seq > 0
-                        {
-                            await recorder.markReceived(seq, at: now)
-                            seen += 1
-                        }
-                        return seen < updates
-                    }
+        return try await FanOut.measure(watchers: watchers, updates: updates, settle: .milliseconds(300)) { deliver in
+            _ = try await client.stream(path, timeout: .seconds(120)) { line in
+                guard let e = try? JSONParser.parse(line), let seq = e["object"]["data"]["payload"].stringValue.flatMap(Int.init), seq > 0
+                else {
+                    return true
                 }
+                return await deliver(seq)
             }
-            await waitUntil(.now + .seconds(30)) { await started.count == watchers }
-            try await Task.sleep(for: .milliseconds(300))
-            for seq in 1...updates {
-                await recorder.markSent(seq, at: .now)
-                try check(try await self.client.request(.PUT, "\(base)/\(name)", body: cm(name, String(seq))), "watched update")
-            }
-            await waitUntil(.now + .seconds(30)) { await recorder.count >= watchers * updates }
-            group.cancelAll()
-            return await recorder.summary(watchers: watchers, updates: updates)
+        } update: { seq in
+            try check(try await self.client.request(.PUT, "\(base)/\(name)", body: cm(name, String(seq))), "watched update")
         }
     }
 
@@ -191,40 +215,23 @@ struct EtcdTarget: BenchmarkTarget {
 
     func watchFanOut(watchers: Int, updates: Int) async throws -> JSONValue {
         let key = prefix + "watched"
-        let recorder = DeliveryRecorder()
-        let started = DeliveryRecorder()
         let client = self.client
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<watchers {
-                group.addTask {
-                    var seen = 0
-                    await started.markReceived(-1, at: .now)
-                    _ = try await client.streamPOST(
-                        "/v3/watch", body: JSONValue.object(["create_request": ["key": EtcdTarget.b64(key)]]).serialized()
-                    ) { line in
-                        let now = ContinuousClock.now
-                        guard let e = try? JSONParser.parse(line) else { return true }
-                        for ev in e["result"]["events"].arrayValue ?? [] {
-                            if let v = ev["kv"]["value"].stringValue.flatMap({ Data(base64Encoded: $0) }),
-                                let seq = Int(String(decoding: v, as: UTF8.self)), seq > 0
-                            {
-                                await recorder.markReceived(seq, at: now)
-                                seen += 1
-                            }
-                        }
-                        return seen < updates
+        let request = JSONValue.object(["create_request": ["key": EtcdTarget.b64(key)]]).serialized()
+        return try await FanOut.measure(watchers: watchers, updates: updates, settle: .milliseconds(500)) { deliver in
+            _ = try await client.streamPOST("/v3/watch", body: request) { line in
+                guard let e = try? JSONParser.parse(line) else { return true }
+                for ev in e["result"]["events"].arrayValue ?? [] {
+                    if let v = ev["kv"]["value"].stringValue.flatMap({ Data(base64Encoded: $0) }),
+                        let seq = Int(String(decoding: v, as: UTF8.self)), seq > 0,
+                        !(await deliver(seq))
+                    {
+                        return false
                     }
                 }
+                return true
             }
-            await waitUntil(.now + .seconds(30)) { await started.count == watchers }
-            try await Task.sleep(for: .milliseconds(500))
-            for seq in 1...updates {
-                await recorder.markSent(seq, at: .now)
-                _ = try await call("/v3/kv/put", ["key": Self.b64(key), "value": Self.b64(String(seq))])
-            }
-            await waitUntil(.now + .seconds(30)) { await recorder.count >= watchers * updates }
-            group.cancelAll()
-            return await recorder.summary(watchers: watchers, updates: updates)
+        } update: { seq in
+            _ = try await call("/v3/kv/put", ["key": Self.b64(key), "value": Self.b64(String(seq))])
         }
     }
 

@@ -49,7 +49,9 @@ import Testing
         #expect(bad == 401)
         let (apiCode, api) = try curl(e, "/api")
         #expect(apiCode == 200)
-        #expect(try JSONParser.parse(api)["serverAddressByClientCIDRs"][0]["serverAddress"].stringValue == String(e.base.dropFirst("https://".count)))
+        #expect(
+            try JSONParser.parse(api)["serverAddressByClientCIDRs"][0]["serverAddress"].stringValue
+                == String(e.base.dropFirst("https://".count)))
         let (ok, list) = try curl(e, "/api/v1/namespaces", http1: true)
         #expect(ok == 200)
         #expect(try JSONParser.parse(list)["kind"] == "NamespaceList")
