@@ -91,12 +91,8 @@ extension RESTStorage {
                 return DeleteResult(object: current, removed: true)
             } catch StoreError.revisionMismatch {
                 continue
-            } catch let error as StoreError {
-                throw StatusError.from(error, def, name: name)
-            } catch let error as StatusError {
-                throw error
             } catch {
-                throw StatusError.internalError("\(error)")
+                throw StatusError.from(any: error, def, name: name)
             }
         }
         throw StatusError.conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)

@@ -96,12 +96,8 @@ extension RESTStorage {
         do {
             let kv = try await store.create(def.storageKey(namespace: namespace, name: name), value: ObjectCodec.encode(object, def))
             return try ObjectCodec.decode(kv, def)
-        } catch let error as StoreError {
-            throw StatusError.from(error, def, name: name)
-        } catch let error as StatusError {
-            throw error
         } catch {
-            throw StatusError.internalError("\(error)")
+            throw StatusError.from(any: error, def, name: name)
         }
     }
 
@@ -168,12 +164,8 @@ extension RESTStorage {
                     throw StatusError.conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)
                 }
                 continue
-            } catch let error as StoreError {
-                throw StatusError.from(error, def, name: name)
-            } catch let error as StatusError {
-                throw error
             } catch {
-                throw StatusError.internalError("\(error)")
+                throw StatusError.from(any: error, def, name: name)
             }
         }
         throw StatusError.conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)

@@ -128,12 +128,8 @@ struct RESTStorage: Sendable {
                 if !page.more { break }
                 startAfter = page.items.last?.key
             }
-        } catch let error as StoreError {
-            throw StatusError.from(error, def, name: "")
-        } catch let error as StatusError {
-            throw error
         } catch {
-            throw StatusError.internalError("\(error)")
+            throw StatusError.from(any: error, def, name: "")
         }
         var token: String?
         if more, let lastKey {

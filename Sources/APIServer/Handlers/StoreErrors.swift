@@ -21,3 +21,14 @@ extension StatusError {
         }
     }
 }
+
+extension StatusError {
+    /// Any error from a storage operation as the API error to answer with.
+    static func from(any error: any Error, _ def: ResourceDefinition, name: String) -> StatusError {
+        switch error {
+        case let e as StatusError: return e
+        case let e as StoreError: return .from(e, def, name: name)
+        default: return .internalError("\(error)")
+        }
+    }
+}
