@@ -98,15 +98,15 @@ struct WatchSession: Sendable {
             return Event(type: type, object: .null, raw: raw)
         }
         let object = try ObjectCodec.decode(e.kv, def)
-        let previous = try e.previous.map { (kv: KeyValue) throws(StatusError) in try ObjectCodec.decode(kv, def) }
         switch e.kind {
         case .delete:
-            if filtering && !matches(previous ?? object) { return nil }
+            // A delete carries the last value, so the object itself decides the match.
+            if filtering && !matches(object) { return nil }
             return Event(type: "DELETED", object: object)
         case .put:
-            guard filtering else { return Event(type: previous == nil ? "ADDED" : "MODIFIED", object: object) }
+            guard filtering else { return Event(type: e.previous == nil ? "ADDED" : "MODIFIED", object: object) }
             let now = matches(object)
-            let before = previous.map(matches) ?? false
+            let before = try e.previous.map { (kv: KeyValue) throws(StatusError) in matches(try ObjectCodec.decode(kv, def)) } ?? false
             switch (before, now) {
             case (true, true): return Event(type: "MODIFIED", object: object)
             case (false, true): return Event(type: "ADDED", object: object)
