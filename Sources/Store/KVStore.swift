@@ -91,11 +91,6 @@ public enum WatchMessage: Sendable {
     case failed(StoreError)
 }
 
-/// Why a watch was cut off while the store keeps running.
-public enum WatchEnd: Sendable {
-    case tooSlow
-}
-
 /// The storage protocol every backend implements (SQLite embedded, etcd). Keys are
 /// `/`-separated paths; ranges are by prefix in byte order.
 public protocol KVStore: Sendable {

@@ -1,6 +1,6 @@
 /// Fans committed events out to watchers. Owned by one store actor (not shared), so
-/// publishing happens in commit order. A watcher whose buffer fills is cut off with
-/// `.failed(.compacted…)`-style end rather than blocking the writer or losing events silently.
+/// publishing happens in commit order. A watcher whose buffer fills is cut off with a
+/// final `.failed` message rather than blocking the writer or losing events silently.
 public final class WatchHub {
     struct Watcher {
         let prefix: String

@@ -3,7 +3,7 @@ import KubeAPI
 
 /// ObjectMeta handling common to every kind: validation and the fields the server owns.
 enum ObjectMetaRules {
-    static func validate(_ object: JSONValue, _ def: ResourceDefinition, isCreate: Bool) -> [FieldError] {
+    static func validate(_ object: JSONValue, _ def: ResourceDefinition) -> [FieldError] {
         var errs: [FieldError] = []
         let meta = object["metadata"]
         let name = meta["name"].stringValue ?? ""

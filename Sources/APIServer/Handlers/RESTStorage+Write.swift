@@ -43,7 +43,7 @@ extension RESTStorage {
     }
 
     func validate(_ object: JSONValue, old: JSONValue?, _ def: ResourceDefinition) throws(StatusError) {
-        var errs = ObjectMetaRules.validate(object, def, isCreate: old == nil)
+        var errs = ObjectMetaRules.validate(object, def)
         if let old {
             if old["metadata"]["name"] != object["metadata"]["name"] {
                 errs.append(.invalid("metadata.name", object["metadata"]["name"], "field is immutable"))

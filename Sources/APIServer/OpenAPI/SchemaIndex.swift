@@ -8,16 +8,9 @@ import Synchronization
 public struct SchemaIndex: Sendable {
     let source: SchemaSource
 
-    public static let kubernetes = SchemaIndex(source: SchemaSource(json: KubernetesDefinitions.json, kinds: KubernetesDefinitions.kinds))
-
-    public func schemaName(group: String, version: String, kind: String) -> String? {
-        source.kinds["\(group)/\(version)/\(kind)"]
-    }
+    public static let kubernetes = SchemaIndex(source: SchemaSource(json: KubernetesDefinitions.json))
 
     public func schema(named name: String) -> JSONValue? { source.schema(named: name) }
-
-    /// Every schema name, for documents that publish them all.
-    public var names: [String] { source.names }
 
     /// Follows `$ref` and `allOf: [{$ref}]` to the schema itself; keeps a local description.
     public func resolve(_ schema: JSONValue) -> JSONValue {
@@ -77,16 +70,12 @@ public struct SchemaIndex: Sendable {
 final class SchemaSource: Sendable {
     private let bytes: [UInt8]
     private let ranges: [String: Range<Int>]
-    let kinds: [String: String]
     private let parsed = Mutex<[String: JSONValue]>([:])
 
-    init(json: String, kinds: [String: String]) {
+    init(json: String) {
         bytes = Array(json.utf8)
         ranges = Self.index(bytes)
-        self.kinds = kinds
     }
-
-    var names: [String] { ranges.keys.sorted() }
 
     func schema(named name: String) -> JSONValue? {
         if let cached = parsed.withLock({ $0[name] }) { return cached }
