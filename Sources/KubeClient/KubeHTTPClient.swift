@@ -22,17 +22,6 @@ public struct KubeResponse: Sendable {
     }
 }
 
-public enum KubeClientError: Error, Sendable, CustomStringConvertible {
-    case configuration(String)
-    case transport(String)
-    public var description: String {
-        switch self {
-        case .configuration(let m): return "client configuration: \(m)"
-        case .transport(let m): return "request failed: \(m)"
-        }
-    }
-}
-
 /// HTTP(S) transport to one API server (HTTP/2 when offered), with the credentials of a
 /// kubeconfig context.
 public final class KubeHTTPClient: Sendable {
@@ -125,6 +114,8 @@ public final class KubeHTTPClient: Sendable {
                 if !(try await onLine(line)) { return Int(response.status.code) }
             }
         }
+        // A body without a final newline (an error Status) still reaches the caller.
+        if !pending.isEmpty { _ = try await onLine(pending) }
         return Int(response.status.code)
     }
 }
