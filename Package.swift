@@ -76,6 +76,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "KubeClient", "KubeAPI", "Reconcile",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "meridian-loadgen",
             dependencies: [
@@ -87,7 +98,7 @@ let package = Package(
         .target(
             name: "MeridianCLI",
             dependencies: [
-                "APIServer", "StoreSQLite", "KubeAPI",
+                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,6 +113,7 @@ let package = Package(
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "Store", "KubeAPI"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "KubeClient"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),
         .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient"]),
     ]
 )

@@ -1,5 +1,6 @@
 import KubeAPI
 import Logging
+import Synchronization
 
 /// What changed in an informer's cache.
 public enum InformerEvent: Sendable {
@@ -50,7 +51,7 @@ public actor Informer {
 
     /// Objects by namespace, then name.
     private var objects: [String: [String: JSONValue]] = [:]
-    private var handlers: [@Sendable (InformerEvent) -> Void] = []
+    private let handlers = Mutex<[@Sendable (InformerEvent) -> Void]>([])
     private var synced = false
     private var stopped = false
     private var syncWaiters: [CheckedContinuation<Bool, Never>] = []
@@ -74,10 +75,9 @@ public actor Informer {
     }
 
     /// Handlers run on the informer's executor and must be quick (map to a key, enqueue).
-    /// A handler added after the first sync is told about the objects already cached.
-    public func addHandler(_ handler: @escaping @Sendable (InformerEvent) -> Void) {
-        handlers.append(handler)
-        if synced { forEachObject { handler(.added($0)) } }
+    /// Add them before `run()`: they hear about every object from the first list on.
+    public nonisolated func addHandler(_ handler: @escaping @Sendable (InformerEvent) -> Void) {
+        handlers.withLock { $0.append(handler) }
     }
 
     public var hasSynced: Bool { synced }
@@ -231,7 +231,7 @@ public actor Informer {
     }
 
     private func notify(_ event: InformerEvent) {
-        for handler in handlers { handler(event) }
+        for handler in handlers.withLock({ $0 }) { handler(event) }
     }
 }
 

@@ -54,8 +54,10 @@ extension ResourceType {
     public static let limitRanges = ResourceType(group: "", version: "v1", resource: "limitranges", kind: "LimitRange", namespaced: true)
     public static let persistentVolumeClaims = ResourceType(
         group: "", version: "v1", resource: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true)
-    public static let deployments = ResourceType(group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true)
-    public static let replicaSets = ResourceType(group: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true)
+    public static let deployments = ResourceType(
+        group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true)
+    public static let replicaSets = ResourceType(
+        group: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true)
     public static let statefulSets = ResourceType(
         group: "apps", version: "v1", resource: "statefulsets", kind: "StatefulSet", namespaced: true)
     public static let daemonSets = ResourceType(group: "apps", version: "v1", resource: "daemonsets", kind: "DaemonSet", namespaced: true)
@@ -65,7 +67,8 @@ extension ResourceType {
     public static let cronJobs = ResourceType(group: "batch", version: "v1", resource: "cronjobs", kind: "CronJob", namespaced: true)
     public static let endpointSlices = ResourceType(
         group: "discovery.k8s.io", version: "v1", resource: "endpointslices", kind: "EndpointSlice", namespaced: true)
-    public static let leases = ResourceType(group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true)
+    public static let leases = ResourceType(
+        group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true)
     public static let podDisruptionBudgets = ResourceType(
         group: "policy", version: "v1", resource: "poddisruptionbudgets", kind: "PodDisruptionBudget", namespaced: true)
     public static let ingresses = ResourceType(

@@ -94,7 +94,7 @@ enum ServerAssembly {
 
     static func apiServer(
         dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
-        metrics: PrometheusCollectorRegistry, logger: Logger
+        metrics: PrometheusCollectorRegistry, logger: Logger, onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
     ) throws -> KubeAPIServer {
         do {
             try FileManager.default.createDirectory(
@@ -122,6 +122,7 @@ enum ServerAssembly {
             },
             logger: logger,
             onListening: { actualPort in
+                await onListening(actualPort, pki)
                 guard let kubeconfigPath else { return }
                 let file = KubeconfigFile(
                     name: contextName, server: "https://\(host):\(actualPort)", caPEM: pki.caCertificatePEM,

@@ -12,7 +12,7 @@ public struct Meridian: AsyncParsableCommand {
               kubectl --kubeconfig ./kubeconfig get namespaces
             """,
         version: MeridianVersion.version,
-        subcommands: [APIServerCommand.self, VersionCommand.self]
+        subcommands: [APIServerCommand.self, SandboxCommand.self, VersionCommand.self]
     )
 
     public init() {}

@@ -35,7 +35,7 @@ public struct Controller<R: Reconciler>: Service {
 
     /// Runs until cancelled or graceful shutdown. Informers are run by their owner.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskCancellationHandler {
                 await self.runWorkers()
             } onCancel: {

@@ -1,0 +1,36 @@
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// Everything that makes a bare API server look like a cluster: virtual nodes, the
+/// scheduler, the simulated kubelet and the controllers of kube-controller-manager.
+/// They reach the API server only through `KubeClient`, as real ones do.
+public struct SandboxControllers: Service {
+    let context: SandboxContext
+
+    public init(context: SandboxContext) {
+        self.context = context
+    }
+
+    /// The controllers, in no particular order (each waits for its caches).
+    func components() -> [any Service] {
+        var services: [any Service] = []
+        services += NodeSimulator.services(context)
+        services += NamespaceBootstrap.services(context)
+        return services
+    }
+
+    public func run() async throws {
+        let services = components()
+        let informers = context.informers
+        // Informers run until cancelled, so graceful shutdown cancels the whole group.
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await informers.run() }
+                for service in services {
+                    group.addTask { try await service.run() }
+                }
+            }
+        }
+    }
+}
