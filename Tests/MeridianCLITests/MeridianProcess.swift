@@ -101,6 +101,18 @@ final class MeridianProcess {
         return p
     }
 
+    /// `meridian sandbox --name NAME` on a free port with a kubeconfig (context NAME), ready to serve.
+    static func sandbox(name: String, dataDir: URL? = nil, extra: [String] = []) throws -> MeridianProcess {
+        let dir = try dataDir ?? Paths.temporaryDirectory("sandbox-\(name)")
+        let kubeconfig = dir.appendingPathComponent("kubeconfig")
+        try? FileManager.default.removeItem(at: kubeconfig)
+        let p = try MeridianProcess(
+            ["sandbox", "--name", name, "--data-dir", dir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path] + extra,
+            dataDir: dir, kubeconfig: kubeconfig)
+        try p.waitUntilReady()
+        return p
+    }
+
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// Polls until the kubeconfig exists and `/readyz` answers through kubectl.
@@ -129,6 +141,24 @@ final class MeridianProcess {
     }
 
     deinit { kill() }
+
+    /// Runs kubectl until `accept` returns true for its result, or fails with the last
+    /// result after `timeout`.
+    @discardableResult
+    func kubectlEventually(
+        _ args: [String], timeout: Duration = .seconds(30), _ accept: (CommandResult) -> Bool
+    ) throws -> CommandResult {
+        let deadline = ContinuousClock.now + timeout
+        var last = try kubectl(args)
+        while !accept(last) {
+            guard ContinuousClock.now < deadline else {
+                throw Failure("kubectl \(args.joined(separator: " ")) never satisfied the condition; last: \(last.output) \(last.error)")
+            }
+            usleep(100_000)
+            last = try kubectl(args)
+        }
+        return last
+    }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
