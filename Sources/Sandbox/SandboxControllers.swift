@@ -17,6 +17,8 @@ public struct SandboxControllers: Service {
         var services: [any Service] = []
         services += NodeSimulator.services(context)
         services += NamespaceBootstrap.services(context)
+        services += Scheduler.services(context)
+        services += Kubelet.services(context)
         return services
     }
 
