@@ -19,6 +19,7 @@ public struct SandboxControllers: Service {
         services += NamespaceBootstrap.services(context)
         services += Scheduler.services(context)
         services += Kubelet.services(context)
+        services += ReplicaSetController.services(context)
         return services
     }
 
