@@ -20,6 +20,7 @@ public struct SandboxControllers: Service {
         services += Scheduler.services(context)
         services += Kubelet.services(context)
         services += ReplicaSetController.services(context)
+        services += DeploymentController.services(context)
         return services
     }
 

@@ -22,7 +22,8 @@ struct Kubelet: Reconciler {
 
     static func services(_ context: SandboxContext) -> [any Service] {
         let reconciler = Kubelet(context: context, pods: context.informers.informer(for: .pods), events: context.recorder("kubelet"))
-        let controller = Controller(name: "kubelet", reconciler: reconciler, informers: [reconciler.pods], workers: 4, logger: context.logger)
+        let controller = Controller(
+            name: "kubelet", reconciler: reconciler, informers: [reconciler.pods], workers: 4, logger: context.logger)
         let queue = controller.queue
         let configuration = context.configuration
         reconciler.pods.addHandler { event in
@@ -95,7 +96,8 @@ struct Kubelet: Reconciler {
             if elapsed < readyDelay { return .requeue(after: readyDelay - elapsed) }
             if runDuration(pod) == nil || elapsed < runDuration(pod)! {
                 let builder = PodStatusBuilder(pod: pod, hostIP: pod["status"]["hostIP"].stringValue ?? "", podIP: ip, now: Timestamp.now())
-                _ = try await patchStatus(pod, builder.running(startedAt: pod["status"]["startTime"].stringValue ?? Timestamp.now(), ready: true))
+                _ = try await patchStatus(
+                    pod, builder.running(startedAt: pod["status"]["startTime"].stringValue ?? Timestamp.now(), ready: true))
             }
         }
         guard let run = runDuration(pod) else { return .done }
@@ -104,7 +106,8 @@ struct Kubelet: Reconciler {
         let builder = PodStatusBuilder(
             pod: pod, hostIP: pod["status"]["hostIP"].stringValue ?? "", podIP: pod["status"]["podIP"].stringValue ?? "",
             now: Timestamp.now())
-        _ = try await patchStatus(pod, builder.terminated(startedAt: pod["status"]["startTime"].stringValue ?? Timestamp.now(), exitCode: exitCode))
+        _ = try await patchStatus(
+            pod, builder.terminated(startedAt: pod["status"]["startTime"].stringValue ?? Timestamp.now(), exitCode: exitCode))
         return .done
     }
 
@@ -127,7 +130,8 @@ struct Kubelet: Reconciler {
     /// False when the pod is gone.
     private func patchStatus(_ pod: JSONValue, _ status: JSONValue) async throws -> Bool {
         do {
-            _ = try await context.client.patch(.pods, namespace: pod.namespace, name: pod.name, ["status": status], as: .merge, subresource: "status")
+            _ = try await context.client.patch(
+                .pods, namespace: pod.namespace, name: pod.name, ["status": status], as: .merge, subresource: "status")
             return true
         } catch {
             if error.isNotFound { return false }

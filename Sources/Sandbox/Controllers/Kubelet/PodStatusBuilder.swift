@@ -56,7 +56,8 @@ struct PodStatusBuilder {
                 "finishedAt": .string(now), "containerID": .string(containerID("main", restarts: 0)),
             ]
         ]
-        status["containerStatuses"] = .array(containers.map { containerStatus($0, state: state, ready: false, started: false, restarts: 0) })
+        status["containerStatuses"] = .array(
+            containers.map { containerStatus($0, state: state, ready: false, started: false, restarts: 0) })
         return status
     }
 
@@ -87,7 +88,8 @@ struct PodStatusBuilder {
                     list[i]["message"] = nil
                 } else {
                     list[i]["reason"] = "ContainersNotReady"
-                    list[i]["message"] = .string("containers with unready status: [\(containers.compactMap { $0["name"].stringValue }.joined(separator: " "))]")
+                    list[i]["message"] = .string(
+                        "containers with unready status: [\(containers.compactMap { $0["name"].stringValue }.joined(separator: " "))]")
                 }
             }
         }

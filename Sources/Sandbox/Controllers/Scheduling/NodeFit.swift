@@ -32,7 +32,9 @@ struct NodeFit {
     /// Every reason the pod does not fit (empty: it fits).
     func rejections(pod: JSONValue, node: JSONValue) -> [Rejection] {
         if node.condition("Ready")?["status"].stringValue != "True" { return [.notReady] }
-        if node["spec"]["unschedulable"].boolValue == true, !tolerates(pod, key: "node.kubernetes.io/unschedulable", value: "", effect: "NoSchedule") {
+        if node["spec"]["unschedulable"].boolValue == true,
+            !tolerates(pod, key: "node.kubernetes.io/unschedulable", value: "", effect: "NoSchedule")
+        {
             return [.unschedulable]
         }
         if !Self.matchesSelectorAndAffinity(pod: pod, nodeLabels: node.labels) { return [.selectorMismatch] }

@@ -18,8 +18,10 @@ struct ReplicaSetController: Reconciler {
     let expectations = PodExpectations()
 
     static func services(_ context: SandboxContext) -> [any Service] {
-        [make(context, type: .replicaSets, component: "replicaset-controller"),
-            make(context, type: .replicationControllers, component: "replication-controller")]
+        [
+            make(context, type: .replicaSets, component: "replicaset-controller"),
+            make(context, type: .replicationControllers, component: "replication-controller"),
+        ]
     }
 
     static func make(_ context: SandboxContext, type: ResourceType, component: String) -> any Service {
@@ -117,7 +119,8 @@ struct ReplicaSetController: Reconciler {
     private func delete(_ victims: [JSONValue], of owner: JSONValue, key: ObjectKey) async throws {
         for pod in victims {
             do {
-                try await context.client.delete(.pods, namespace: pod.namespace, name: pod.name, options: DeleteOptions(preconditionUID: pod.uid))
+                try await context.client.delete(
+                    .pods, namespace: pod.namespace, name: pod.name, options: DeleteOptions(preconditionUID: pod.uid))
             } catch {
                 if !(error.isNotFound || error.isConflict) { throw error }
             }
@@ -140,13 +143,16 @@ struct ReplicaSetController: Reconciler {
         var conditions = status["conditions"].arrayValue ?? []
         if let failure {
             conditions = Conditions.set(
-                conditions, type: "ReplicaFailure", status: true, reason: "FailedCreate", message: failure.description, now: Timestamp.now())
+                conditions, type: "ReplicaFailure", status: true, reason: "FailedCreate", message: failure.description, now: Timestamp.now()
+            )
         } else {
             conditions.removeAll { $0["type"].stringValue == "ReplicaFailure" }
         }
         status["conditions"] = conditions.isEmpty ? .null : .array(conditions)
         // The API omits zero counts; compare like for like so a no-op writes nothing.
-        for field in ["readyReplicas", "availableReplicas", "fullyLabeledReplicas"] where status[field].intValue == 0 { status[field] = .null }
+        for field in ["readyReplicas", "availableReplicas", "fullyLabeledReplicas"] where status[field].intValue == 0 {
+            status[field] = .null
+        }
         guard status != owner["status"] else { return }
         var updated = owner
         updated["status"] = status
