@@ -21,6 +21,7 @@ public struct SandboxControllers: Service {
         services += Kubelet.services(context)
         services += ReplicaSetController.services(context)
         services += DeploymentController.services(context)
+        services += GarbageCollector.services(context)
         return services
     }
 
