@@ -100,9 +100,12 @@ struct GarbageCollector: Reconciler {
     private func finishForeground(_ object: JSONValue, ref: ObjectRef) async throws -> ReconcileResult {
         var blocking = 0
         for dependentRef in graph.dependents(of: object.uid) {
-            guard let dependent = await informers[dependentRef.type]?.get(namespace: dependentRef.key.namespace, name: dependentRef.key.name)
+            guard
+                let dependent = await informers[dependentRef.type]?.get(namespace: dependentRef.key.namespace, name: dependentRef.key.name)
             else { continue }
-            let blocks = dependent.ownerReferences.contains { $0["uid"].stringValue == object.uid && $0["blockOwnerDeletion"].boolValue == true }
+            let blocks = dependent.ownerReferences.contains {
+                $0["uid"].stringValue == object.uid && $0["blockOwnerDeletion"].boolValue == true
+            }
             if blocks { blocking += 1 }
             if !dependent.isDeleting {
                 try await context.client.deleteIfExists(
@@ -116,7 +119,8 @@ struct GarbageCollector: Reconciler {
 
     private func finishOrphan(_ object: JSONValue, ref: ObjectRef) async throws -> ReconcileResult {
         for dependentRef in graph.dependents(of: object.uid) {
-            guard let dependent = await informers[dependentRef.type]?.get(namespace: dependentRef.key.namespace, name: dependentRef.key.name)
+            guard
+                let dependent = await informers[dependentRef.type]?.get(namespace: dependentRef.key.namespace, name: dependentRef.key.name)
             else { continue }
             let kept = dependent.ownerReferences.filter { $0["uid"].stringValue != object.uid }
             try await setOwnerReferences(dependent, ref: dependentRef, kept)
@@ -127,7 +131,10 @@ struct GarbageCollector: Reconciler {
 
     private func setOwnerReferences(_ object: JSONValue, ref: ObjectRef, _ references: [JSONValue]) async throws {
         let patch: JSONValue = [
-            "metadata": ["ownerReferences": references.isEmpty ? .null : .array(references), "resourceVersion": object["metadata"]["resourceVersion"]]
+            "metadata": [
+                "ownerReferences": references.isEmpty ? .null : .array(references),
+                "resourceVersion": object["metadata"]["resourceVersion"],
+            ]
         ]
         do {
             _ = try await context.client.patch(
