@@ -14,10 +14,12 @@ enum ChildProcess {
         case launch(String)
     }
 
-    /// `command` is looked up in `PATH` (of `environment`) unless it contains a slash.
-    /// Standard input is `/dev/null`.
-    static func run(_ command: String, arguments: [String], environment: [String: String]) async throws(Failure) -> Output {
-        guard let executable = locate(command, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") else {
+    /// `command` is looked up in `searchPath` unless it contains a slash. Standard input is
+    /// `/dev/null`.
+    static func run(_ command: String, arguments: [String], environment: [String: String], searchPath: String) async throws(Failure)
+        -> Output
+    {
+        guard let executable = locate(command, path: searchPath) else {
             throw .notFound
         }
         let process = Process()

@@ -58,7 +58,9 @@ public actor ExecCredentialProvider: CredentialProvider {
         env["KUBERNETES_EXEC_INFO"] = plugin.execInfo.serializedString()
         let output: ChildProcess.Output
         do {
-            output = try await ChildProcess.run(plugin.command, arguments: plugin.args, environment: env)
+            // The program is found with the inherited PATH, not one the plugin's env sets (Go's exec).
+            output = try await ChildProcess.run(
+                plugin.command, arguments: plugin.args, environment: env, searchPath: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         } catch {
             switch error {
             case .notFound: throw .execNotFound(command: plugin.command, installHint: plugin.installHint)
