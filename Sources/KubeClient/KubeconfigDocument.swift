@@ -3,7 +3,8 @@ import Yams
 
 /// A kubeconfig file as a YAML node tree, edited in place so that everything the edit does
 /// not touch (unknown keys, other entries, key order, scalar styles) is written back as it
-/// was read. Comments are not kept (kubectl drops them too).
+/// was read. Comments are not kept (kubectl drops them too), and flow collections come back
+/// in block style (Yams' composer does not record collection styles).
 struct KubeconfigDocument {
     var root: Node.Mapping
 
@@ -64,15 +65,18 @@ struct KubeconfigDocument {
         }
         if let index = entries.firstIndex(where: { $0.mapping?["name"]?.string == name }), var entry = entries[index].mapping {
             var spec = entry[specKey]?.mapping ?? Node.Mapping([])
+            // Should Yams start recording styles, an empty `{}` must not keep new keys in flow style.
+            if spec.isEmpty { spec.style = .any }
             edit(&spec)
             entry[specKey] = .mapping(spec)
             entries[index] = .mapping(entry)
         } else {
             var spec = Node.Mapping([])
             edit(&spec)
-            let pairs = [(Self.key(specKey), Node.mapping(spec)), (Self.key("name"), Self.string(name))]
-            entries.append(.mapping(Node.Mapping(pairs.sorted { $0.0.string! < $1.0.string! })))
-            // An empty `[]` read from the file would otherwise force flow style on the new entry.
+            let specPair = (Self.key(specKey), Node.mapping(spec))
+            let namePair = (Self.key("name"), Self.string(name))
+            entries.append(.mapping(Node.Mapping(specKey < "name" ? [specPair, namePair] : [namePair, specPair])))
+            // Likewise for an empty `[]` taking a first entry.
             if entries.count == 1 { entries.style = .any }
         }
         root[section] = .sequence(entries)

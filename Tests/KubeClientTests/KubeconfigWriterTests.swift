@@ -258,6 +258,34 @@ import Testing
         #expect(resolved == ClientConfiguration(server: "https://h:1", token: "null", namespace: "2024-01-01"))
     }
 
+    /// Yams does not keep flow style, so the file comes back in block style, same content.
+    @Test func flowStyleFilesComeBackInBlockStyle() throws {
+        let dir = try Scratch.directory("writer")
+        let path = try Scratch.write(
+            "apiVersion: v1\nclusters: []\nusers: [{name: u, user: {}}]\ncontexts: null\n", name: "config", in: dir)
+        try KubeconfigWriter.upsert(
+            path: path, cluster: .init(name: "c", server: "https://h:1"), user: .init(name: "u", token: "t"),
+            context: .init(name: "x", cluster: "c", user: "u"))
+        #expect(
+            try Scratch.read(path) == """
+                apiVersion: v1
+                clusters:
+                - cluster:
+                    server: https://h:1
+                  name: c
+                users:
+                - name: u
+                  user:
+                    token: t
+                contexts:
+                - context:
+                    cluster: c
+                    user: u
+                  name: x
+
+                """)
+    }
+
     @Test func writesThroughASymlink() throws {
         let dir = try Scratch.directory("writer")
         let real = try Scratch.write("", name: "real/config", in: dir)
