@@ -9,11 +9,14 @@ public struct ClientConfiguration: Sendable, Equatable {
     /// Re-read by `KubeHTTPClient` (at most once a minute, like client-go); whenever it can be
     /// read, its content is sent instead of `token`.
     public var tokenFile: String?
-    /// Asked for credentials when neither `token` nor `tokenFile` is set.
+    /// Run (and its result cached) by `KubeHTTPClient` when neither `token` nor `tokenFile` is
+    /// set: its token is the bearer token, its client certificate is used when the
+    /// configuration has none of its own.
     public var exec: ExecCredentialPlugin?
     public var insecureSkipTLSVerify: Bool
     /// The name to send in SNI and to verify the serving certificate against, instead of the
-    /// host of `server`.
+    /// host of `server` (a DNS name). Unlike kubectl, NIOSSL also accepts a certificate that
+    /// lists the IP address connected to, whatever this name.
     public var tlsServerName: String?
     public var namespace: String
 
