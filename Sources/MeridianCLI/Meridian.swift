@@ -12,7 +12,9 @@ public struct Meridian: AsyncParsableCommand {
               kubectl --kubeconfig ./kubeconfig get namespaces
             """,
         version: MeridianVersion.version,
-        subcommands: [APIServerCommand.self, SandboxCommand.self, VersionCommand.self]
+        subcommands: [
+            APIServerCommand.self, SandboxCommand.self, ServeCommand.self, JoinCommand.self, UnjoinCommand.self, VersionCommand.self,
+        ]
     )
 
     public init() {}
