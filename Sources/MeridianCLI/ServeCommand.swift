@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
             })
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let controllers = FederationRuntime(
-            host: host, ports: ports, probeInterval: .milliseconds(clusterProbeIntervalMs), logger: logger)
+            federationName: federationName, host: host, ports: ports, probeInterval: .milliseconds(clusterProbeIntervalMs), logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [server, controllers], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -74,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
 /// Once the federation API server listens: installs the federation resources and runs the
 /// controllers, as a client of that server.
 struct FederationRuntime: Service {
+    let federationName: String
     let host: String
     let ports: AsyncStream<(Int, PKI)>
     let probeInterval: Duration
@@ -90,8 +91,11 @@ struct FederationRuntime: Service {
         do {
             try await FederationBootstrap.install(client)
             let informers = SharedInformers(client: client, logger: logger)
-            let services = ClusterHealthController.make(
-                federation: client, informers: informers, members: members, interval: probeInterval, logger: logger)
+            let services =
+                ClusterHealthController.make(
+                    federation: client, informers: informers, members: members, interval: probeInterval, logger: logger)
+                + PropagationController.make(
+                    federation: client, federationName: federationName, informers: informers, members: members, logger: logger)
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { await informers.run() }
