@@ -71,8 +71,9 @@ struct JoinCommand: AsyncParsableCommand {
         let member = try KubeClient(memberConfiguration)
         let federation = try KubeClient(try config.resolve(context: federationContext))
         do {
-            try await join(
-                member: member, memberConfiguration: memberConfiguration, federation: federation, federationName: federationContext)
+            var registration = ClusterRegistration(cluster: cluster, federationName: federationContext, region: region, zone: zone)
+            registration.memberNamespace = clusterNamespace
+            try await registration.join(member: member, memberConfiguration: memberConfiguration, federation: federation)
         } catch {
             await member.shutdown()
             await federation.shutdown()
@@ -81,27 +82,6 @@ struct JoinCommand: AsyncParsableCommand {
         await member.shutdown()
         await federation.shutdown()
         print("cluster \"\(cluster)\" joined federation \"\(federationContext)\"")
-    }
-}
-
-extension JoinCommand {
-    func join(member: KubeClient, memberConfiguration: ClientConfiguration, federation: KubeClient, federationName: String) async throws {
-        let access = MemberJoin(federationName: federationName, cluster: cluster, namespace: clusterNamespace)
-        let token = try await access.grantAccess(in: member)
-        let topology = try await MemberJoin.topology(of: member)
-        var credentials = Secret(name: cluster, namespace: Federation.systemNamespace)
-        var data = ["token": Data(token.utf8)]
-        if let ca = memberConfiguration.caPEM { data["ca.crt"] = Data(ca.utf8) }
-        credentials.data = data
-        credentials.labels = ["federation.meridian.dev/cluster": cluster]
-        var object = Cluster(name: cluster)
-        object.apiEndpoint = memberConfiguration.server
-        object.secretName = cluster
-        object.region = region ?? topology.region
-        object.zone = zone ?? topology.zone
-        try await FederationBootstrap.install(federation)
-        _ = try await federation.apply(credentials, fieldManager: "meridian-join", force: true)
-        _ = try await federation.apply(object, fieldManager: "meridian-join", force: true)
     }
 }
 

@@ -8,12 +8,14 @@ public struct Meridian: AsyncParsableCommand {
         abstract: "Kubernetes cluster federation in one binary.",
         discussion: """
             Examples:
+              meridian up                                    # a local federation with two members
               meridian apiserver --data-dir ./data --write-kubeconfig ./kubeconfig
               kubectl --kubeconfig ./kubeconfig get namespaces
             """,
         version: MeridianVersion.version,
         subcommands: [
-            APIServerCommand.self, SandboxCommand.self, ServeCommand.self, JoinCommand.self, UnjoinCommand.self, VersionCommand.self,
+            UpCommand.self, APIServerCommand.self, SandboxCommand.self, ServeCommand.self, JoinCommand.self, UnjoinCommand.self,
+            VersionCommand.self,
         ]
     )
 

@@ -54,19 +54,12 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = ProcessBootstrap.logger(label: "meridian.serve", level: logLevel)
         let metrics = ProcessBootstrap.metrics()
-        let (ports, announce) = AsyncStream<(Int, PKI)>.makeStream()
-        let server = try ServerAssembly.apiServer(
-            dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: federationName, kubeconfigPath: writeKubeconfig,
-            metrics: metrics, logger: logger,
-            onListening: { port, pki in
-                announce.yield((port, pki))
-                announce.finish()
-            })
-        let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
-        let controllers = FederationRuntime(
-            federationName: federationName, host: host, ports: ports, probeInterval: .milliseconds(clusterProbeIntervalMs), logger: logger)
+        let services = try FederationAssembly.services(
+            name: federationName, dataDir: dataDir, bindAddress: bindAddress, port: port,
+            probeInterval: .milliseconds(clusterProbeIntervalMs),
+            kubeconfigPath: writeKubeconfig, metrics: metrics, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [server, controllers], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
