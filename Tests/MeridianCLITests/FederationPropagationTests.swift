@@ -56,4 +56,31 @@ import Testing
         try fed.eventually(["--context", "beta", "get", "configmap", "settings"]) { $0.status != 0 }
         #expect(try fed.kubectl(["--context", "alpha", "get", "configmap", "settings", "-o", "jsonpath={.data.owner}"]).output == "alpha")
     }
+
+    @Test func driftInAMemberIsRevertedAndRecorded() throws {
+        let fed = try FederationFixture(members: [("drift-a", "region-1"), ("drift-b", "region-2")])
+        try fed.joinAll()
+        #expect(try fed.kubectl(["create", "deployment", "web", "--image=nginx", "--replicas=2"]).status == 0)
+        try fed.eventually(["--context", "drift-a", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"]) { $0.output == "1" }
+        try fed.eventually(["--context", "drift-b", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"]) { $0.output == "1" }
+
+        // Scaled by hand in a member: put back, watch-driven (2 s is the target; the bound
+        // here leaves room for a loaded test machine).
+        #expect(try fed.kubectl(["--context", "drift-a", "scale", "deployment", "web", "--replicas=5"]).status == 0)
+        try fed.eventually(["--context", "drift-a", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"], timeout: .seconds(4)) {
+            $0.output == "1"
+        }
+        // Deleted in a member: recreated.
+        #expect(try fed.kubectl(["--context", "drift-b", "delete", "deployment", "web"]).status == 0)
+        try fed.eventually(["--context", "drift-b", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"], timeout: .seconds(4)) {
+            $0.output == "1"
+        }
+        let reverts = try fed.eventually(
+            ["get", "events", "--field-selector", "reason=DriftReverted", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"]
+        ) { $0.output.split(separator: "\n").count == 2 }
+        #expect(
+            Set(reverts.output.split(separator: "\n").map(String.init)) == [
+                "cluster drift-a: spec.replicas changed in the member; reverted", "cluster drift-b: the copy was deleted; recreated",
+            ])
+    }
 }

@@ -27,22 +27,26 @@ public struct PropagationController: Reconciler {
     let secrets: Informer
     let members: MemberClients
     let events: EventRecorder
-    /// How often workload and Service status is re-read from members.
-    let statusRefresh: Duration = .seconds(2)
+    let watches: MemberWatches
+    let ledger = PropagationLedger()
 
     public static func make(
         federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients, logger: Logger
     ) -> [any Service] {
         var informers: [ResourceType: Informer] = [:]
         for type in PropagatedTypes.all { informers[type] = shared.informer(for: type) }
+        let queue = WorkQueue<FederatedKey>()
+        // A member copy that changes (drift, deletion, or its status) brings its federated object back.
+        let watches = MemberWatches(types: PropagatedTypes.all, logger: logger) { _, type, event in
+            queue.add(FederatedKey(type: type, key: ObjectKey(event.object)))
+        }
         let reconciler = PropagationController(
             federation: federation, federationName: federationName, informers: informers, clusters: shared.informer(for: .clusters),
             secrets: shared.informer(for: .secrets), members: members,
-            events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger))
+            events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger), watches: watches)
         let controller = Controller(
-            name: "propagation", reconciler: reconciler,
+            name: "propagation", reconciler: reconciler, queue: queue,
             informers: Array(informers.values) + [reconciler.clusters, reconciler.secrets], workers: 4, logger: logger)
-        let queue = controller.queue
         let all = AllKeys()
         for (type, informer) in informers {
             informer.addHandler { event in
@@ -60,7 +64,7 @@ public struct PropagationController: Reconciler {
             }
             all.forEach(queue.add)
         }
-        return [controller]
+        return [controller, watches]
     }
 
     static func sameIntent(_ old: JSONValue, _ new: JSONValue) -> Bool {
@@ -110,7 +114,7 @@ public struct PropagationController: Reconciler {
         }
         try await StatusAggregation.update(federation, type: type, object: object, copies: copies)
         if let failure { throw failure }
-        return StatusAggregation.aggregates(type) ? .requeue(after: statusRefresh) : .done
+        return .done
     }
 
     /// Applies the member copy; nil when the member has a same-named object Meridian did not create.
@@ -118,6 +122,7 @@ public struct PropagationController: Reconciler {
     {
         let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
         let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
+        watches.ensure(cluster: cluster.name, client: member)
         let type = federated.type
         let namespace = type.namespaced ? federated.key.namespace : nil
         if let namespace { try await ensureNamespace(namespace, in: member) }
@@ -129,9 +134,21 @@ public struct PropagationController: Reconciler {
             return nil
         }
         let copy = PropagatedTypes.memberCopy(type, object, federation: federationName, replicas: replicas)
+        let seenBefore = await ledger.contains(cluster.name, federated)
+        let drifted = existing.map { Drift.paths(desired: copy, actual: $0) } ?? []
         let applied = try await member.apply(type, copy, fieldManager: "meridian", force: true)
+        await ledger.record(cluster.name, federated)
         if existing == nil {
-            await events.record(object, reason: "Propagated", message: "created in cluster \(cluster.name)")
+            if seenBefore {
+                await events.record(
+                    object, type: .warning, reason: "DriftReverted", message: "cluster \(cluster.name): the copy was deleted; recreated")
+            } else {
+                await events.record(object, reason: "Propagated", message: "created in cluster \(cluster.name)")
+            }
+        } else if !drifted.isEmpty {
+            await events.record(
+                object, type: .warning, reason: "DriftReverted",
+                message: "cluster \(cluster.name): \(drifted.joined(separator: ", ")) changed in the member; reverted")
         }
         return applied
     }
@@ -152,6 +169,7 @@ public struct PropagationController: Reconciler {
         let type = federated.type
         let namespace = type.namespaced ? federated.key.namespace : nil
         for cluster in clusters {
+            await ledger.forget(cluster.name, federated)
             let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
             let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
             guard let copy = try await member.getIfExists(type, namespace: namespace, name: federated.key.name),
