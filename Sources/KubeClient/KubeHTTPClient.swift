@@ -9,6 +9,7 @@ import NIOSSL
 public struct KubeResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
+    public var contentType: String? = nil
 
     public func json() throws -> JSONValue { try JSONParser.parse(body) }
 
@@ -91,7 +92,9 @@ public final class KubeHTTPClient: Sendable {
         let response = try await execute(request, timeout: timeout, describe: "\(method) \(path)")
         do {
             let buffer = try await response.body.collect(upTo: 256 * 1024 * 1024)
-            return KubeResponse(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+            return KubeResponse(
+                status: Int(response.status.code), body: Array(buffer.readableBytesView),
+                contentType: response.headers.first(name: "Content-Type"))
         } catch {
             throw KubeClientError.transport("\(method) \(path): \(error)")
         }

@@ -94,7 +94,8 @@ enum ServerAssembly {
 
     static func apiServer(
         dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
-        metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, logger: Logger,
+        metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, clusterProxy: (any ClusterProxy)? = nil,
+        logger: Logger,
         onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
     ) throws -> KubeAPIServer {
         do {
@@ -121,7 +122,7 @@ enum ServerAssembly {
                 metrics.emit(into: &buffer)
                 return String(decoding: buffer, as: UTF8.self)
             },
-            logSource: logSource, logger: logger,
+            logSource: logSource, clusterProxy: clusterProxy, logger: logger,
             onListening: { actualPort in
                 await onListening(actualPort, pki)
                 guard let kubeconfigPath else { return }

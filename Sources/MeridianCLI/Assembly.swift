@@ -40,15 +40,19 @@ enum FederationAssembly {
     ) throws -> [any Service] {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
+        let proxy = FederationClusterProxy()
         let server = try ServerAssembly.apiServer(
             dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: kubeconfigPath, metrics: metrics,
-            logger: logger,
+            clusterProxy: proxy, logger: logger,
             onListening: { port, pki in
                 announcePort.yield((port, pki))
                 announcePort.finish()
                 announce(KubeconfigFile.Entry(admin: pki, name: name, server: "https://\(host):\(port)"))
             })
-        return [server, FederationRuntime(federationName: name, host: host, ports: ports, probeInterval: probeInterval, logger: logger)]
+        return [
+            server,
+            FederationRuntime(federationName: name, host: host, ports: ports, probeInterval: probeInterval, proxy: proxy, logger: logger),
+        ]
     }
 }
 

@@ -71,6 +71,7 @@ struct FederationRuntime: Service {
     let host: String
     let ports: AsyncStream<(Int, PKI)>
     let probeInterval: Duration
+    let proxy: FederationClusterProxy
     let logger: Logger
 
     func run() async throws {
@@ -81,6 +82,7 @@ struct FederationRuntime: Service {
                 server: "https://\(host):\(port)", caPEM: pki.caCertificatePEM, clientCertificatePEM: pki.adminCertificatePEM,
                 clientKeyPEM: pki.adminKeyPEM), maxConnections: 16)
         let members = MemberClients()
+        await proxy.attach(federation: client, members: members)
         do {
             try await FederationBootstrap.install(client)
             let informers = SharedInformers(client: client, logger: logger)

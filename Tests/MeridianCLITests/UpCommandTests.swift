@@ -4,11 +4,11 @@ import Testing
 
 /// `meridian up`: a federation in one command, members Ready, work spread, state kept.
 @Suite struct UpCommandTests {
-    func start(_ dir: URL) throws -> MeridianProcess {
+    func start(_ dir: URL, members: Int = 3) throws -> MeridianProcess {
         let kubeconfig = dir.appendingPathComponent("kubeconfig")
         try? FileManager.default.removeItem(at: kubeconfig)
         let up = try MeridianProcess(
-            ["up", "--members", "3", "--nodes", "1", "--data-dir", dir.path], dataDir: dir, kubeconfig: kubeconfig)
+            ["up", "--members", String(members), "--nodes", "1", "--data-dir", dir.path], dataDir: dir, kubeconfig: kubeconfig)
         let deadline = ContinuousClock.now + .seconds(60)
         while !up.log.contains("Meridian federation is up") {
             guard up.process.isRunning, ContinuousClock.now < deadline else {
@@ -47,5 +47,18 @@ import Testing
         try up.kubectlEventually(["--context", "member-3", "get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}"]) {
             $0.output == "2"
         }
+    }
+
+    @Test func theClusterProxyReachesMembersThroughTheControlPlane() throws {
+        let dir = try Paths.temporaryDirectory("proxy")
+        let up = try start(dir, members: 2)
+        defer { up.kill() }
+        let server = try up.kubectl(["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]).output
+        let nodes = try up.kubectl([
+            "--server", "\(server)/apis/federation.meridian.dev/v1alpha1/clusters/member-2/proxy", "get", "nodes", "-o", "name",
+        ])
+        #expect(nodes.output == "node/member-2-node-1\n", "\(nodes.error)")
+        let missing = try up.kubectl(["get", "--raw", "/apis/federation.meridian.dev/v1alpha1/clusters/nope/proxy/readyz"])
+        #expect(missing.error == "Error from server (NotFound): clusters.federation.meridian.dev \"nope\" not found\n")
     }
 }

@@ -25,13 +25,16 @@ public struct APIResponder: HTTPResponder {
     let serverAddress: ServerAddress
     let metricsText: @Sendable () -> String
     let logSource: (any PodLogSource)?
+    let clusterProxy: (any ClusterProxy)?
     let logger: Logger
 
     public init(
         store: any KVStore, registry: ResourceRegistry, authenticator: Authenticator, serverAddress: ServerAddress,
-        metricsText: @escaping @Sendable () -> String = { "" }, logSource: (any PodLogSource)? = nil, logger: Logger
+        metricsText: @escaping @Sendable () -> String = { "" }, logSource: (any PodLogSource)? = nil,
+        clusterProxy: (any ClusterProxy)? = nil, logger: Logger
     ) {
         self.logSource = logSource
+        self.clusterProxy = clusterProxy
         self.storage = RESTStorage(store: store, schemas: .kubernetes, logger: logger)
         self.registry = registry
         self.authenticator = authenticator
@@ -112,6 +115,7 @@ public struct APIResponder: HTTPResponder {
                 response: try OpenAPIDocuments.response(path: path, catalog: catalog, schemas: storage.schemas, request: request),
                 verb: "GET", resource: "")
         }
+        if let clusterProxy, let outcome = try await routeProxy(request, path: path, user: user, proxy: clusterProxy) { return outcome }
         guard let info = RequestInfo.parse(path) else { throw StatusError.notFoundPath }
         let catalog = registry.catalog()
         let accept = request.headers[.accept]
