@@ -23,32 +23,23 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Directory for the store, certificates and credentials.")
     var dataDir: String
 
-    @Option(help: "Port to listen on (0 picks a free one).")
-    var port: Int = 6443
-
-    @Option(help: "Address to listen on.")
-    var bindAddress: String = "127.0.0.1"
-
     @Option(help: "Write a kubeconfig (context 'apiserver') for the admin user to this file.")
     var writeKubeconfig: String?
 
     @Option(help: "Storage backend: sqlite.")
     var store: String = "sqlite"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @OptionGroup var listen: ListenOptions
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         guard store == "sqlite" else { throw ValidationError("--store \(store) is not supported yet; use sqlite") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
     }
 
     func run() async throws {
-        let logger = ProcessBootstrap.logger(label: "meridian.apiserver", level: logLevel)
+        let logger = ProcessBootstrap.logger(label: "meridian.apiserver", level: listen.logLevel)
         let metrics = ProcessBootstrap.metrics()
         let server = try ServerAssembly.apiServer(
-            dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: "apiserver", kubeconfigPath: writeKubeconfig,
+            dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port, contextName: "apiserver", kubeconfigPath: writeKubeconfig,
             metrics: metrics, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

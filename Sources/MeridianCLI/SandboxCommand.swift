@@ -23,12 +23,6 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Cluster name (node names, context name, load-balancer answers).")
     var name: String
 
-    @Option(help: "Port to listen on (0 picks a free one).")
-    var port: Int = 6443
-
-    @Option(help: "Address to listen on.")
-    var bindAddress: String = "127.0.0.1"
-
     @Option(help: "Directory for the store and credentials (default: ~/.meridian/sandboxes/<name>).")
     var dataDir: String?
 
@@ -59,18 +53,15 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "With --count: the first sandbox's port; the others follow (0: each picks a free port).")
     var basePort: Int = 0
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @OptionGroup var listen: ListenOptions
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         guard Validation.dns1123Label(name).isEmpty else {
             throw ValidationError("--name \(name) is not a valid cluster name (lower-case letters, digits and '-', at most 63)")
         }
         guard (0...250).contains(nodes) else { throw ValidationError("--nodes must be between 0 and 250, not \(nodes)") }
         guard podStartDelayMs >= 0 else { throw ValidationError("--pod-start-delay-ms must not be negative") }
         guard jobDurationSeconds >= 0 else { throw ValidationError("--job-duration-seconds must not be negative") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
         if let count {
             guard (1...1000).contains(count) else { throw ValidationError("--count must be between 1 and 1000, not \(count)") }
             guard basePort == 0 || (1...(65536 - count)).contains(basePort) else {
@@ -83,7 +74,7 @@ struct SandboxCommand: AsyncParsableCommand {
     func instances() -> [(name: String, port: Int, dataDir: String)] {
         let root = dataDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".meridian/sandboxes")
         guard let count else {
-            return [(name, port, dataDir ?? (root as NSString).appendingPathComponent(name))]
+            return [(name, listen.port, dataDir ?? (root as NSString).appendingPathComponent(name))]
         }
         return (1...count).map { i in
             let instance = "\(name)-\(i)"
@@ -92,7 +83,7 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = ProcessBootstrap.logger(label: "meridian.sandbox", level: logLevel)
+        let logger = ProcessBootstrap.logger(label: "meridian.sandbox", level: listen.logLevel)
         let metrics = ProcessBootstrap.metrics()
         let instances = instances()
         let (listening, announce) = AsyncStream<KubeconfigFile.Entry>.makeStream()
@@ -106,7 +97,8 @@ struct SandboxCommand: AsyncParsableCommand {
             configuration.jobDuration = .milliseconds(Int(jobDurationSeconds * 1000))
             configuration.processImage = image
             services += try SandboxAssembly.services(
-                configuration: configuration, dataDir: instance.dataDir, bindAddress: bindAddress, port: instance.port, metrics: metrics,
+                configuration: configuration, dataDir: instance.dataDir, bindAddress: listen.bindAddress, port: instance.port,
+                metrics: metrics,
                 logger: logger, announce: { announce.yield($0) })
         }
         services.append(KubeconfigPublisher(path: writeKubeconfig, expected: instances.map(\.name), entries: listening, logger: logger))

@@ -24,12 +24,6 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Directory for the store, certificates and credentials.")
     var dataDir: String
 
-    @Option(help: "Port to listen on (0 picks a free one).")
-    var port: Int = 6443
-
-    @Option(help: "Address to listen on.")
-    var bindAddress: String = "127.0.0.1"
-
     @Option(help: "Name of the federation: the context name in the written kubeconfig.")
     var federationName: String = "meridian"
 
@@ -39,23 +33,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between health probes of each member's /readyz.")
     var clusterProbeIntervalMs: Int = 1000
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @OptionGroup var listen: ListenOptions
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         guard Validation.dns1123Label(federationName).isEmpty else {
             throw ValidationError("--federation-name \(federationName) is not a valid name (lower-case letters, digits and '-')")
         }
         guard clusterProbeIntervalMs >= 100 else { throw ValidationError("--cluster-probe-interval-ms must be at least 100") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
     }
 
     func run() async throws {
-        let logger = ProcessBootstrap.logger(label: "meridian.serve", level: logLevel)
+        let logger = ProcessBootstrap.logger(label: "meridian.serve", level: listen.logLevel)
         let metrics = ProcessBootstrap.metrics()
         let services = try FederationAssembly.services(
-            name: federationName, dataDir: dataDir, bindAddress: bindAddress, port: port,
+            name: federationName, dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port,
             probeInterval: .milliseconds(clusterProbeIntervalMs),
             kubeconfigPath: writeKubeconfig, metrics: metrics, logger: logger)
         let group = ServiceGroup(

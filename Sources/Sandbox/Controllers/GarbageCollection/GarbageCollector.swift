@@ -130,28 +130,18 @@ struct GarbageCollector: Reconciler {
     }
 
     private func setOwnerReferences(_ object: JSONValue, ref: ObjectRef, _ references: [JSONValue]) async throws {
-        let patch: JSONValue = [
-            "metadata": [
-                "ownerReferences": references.isEmpty ? .null : .array(references),
-                "resourceVersion": object["metadata"]["resourceVersion"],
-            ]
-        ]
-        do {
-            _ = try await context.client.patch(
-                ref.type, namespace: ref.key.namespace.isEmpty ? nil : ref.key.namespace, name: ref.key.name, patch, as: .merge)
-        } catch {
-            if !error.isNotFound { throw error }
-        }
+        try await patchMetadata(object, ref: ref, field: "ownerReferences", references.isEmpty ? .null : .array(references))
     }
 
     private func removeFinalizer(_ finalizer: String, from object: JSONValue, ref: ObjectRef) async throws {
         let remaining = object.finalizers.filter { $0 != finalizer }
-        let patch: JSONValue = [
-            "metadata": [
-                "finalizers": remaining.isEmpty ? .null : .array(remaining.map(JSONValue.string)),
-                "resourceVersion": object["metadata"]["resourceVersion"],
-            ]
-        ]
+        try await patchMetadata(object, ref: ref, field: "finalizers", remaining.isEmpty ? .null : .array(remaining.map(JSONValue.string)))
+    }
+
+    /// Sets one metadata field, on the version read only (resourceVersion precondition); an
+    /// object already gone is fine.
+    private func patchMetadata(_ object: JSONValue, ref: ObjectRef, field: String, _ value: JSONValue) async throws {
+        let patch: JSONValue = ["metadata": [field: value, "resourceVersion": object["metadata"]["resourceVersion"]]]
         do {
             _ = try await context.client.patch(
                 ref.type, namespace: ref.key.namespace.isEmpty ? nil : ref.key.namespace, name: ref.key.name, patch, as: .merge)
