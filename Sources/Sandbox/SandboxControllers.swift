@@ -17,6 +17,7 @@ public struct SandboxControllers: Service {
         var services: [any Service] = []
         services += NodeSimulator.services(context)
         services += NamespaceBootstrap.services(context)
+        services += ServiceControllers.services(context)
         return services
     }
 
