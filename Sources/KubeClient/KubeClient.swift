@@ -164,3 +164,13 @@ public struct KubeClient: Sendable {
         return Query.encode(items)
     }
 }
+
+extension KubeClient {
+    /// POST to a subresource of an object (`pods/NAME/binding`, `pods/NAME/eviction`,
+    /// `serviceaccounts/NAME/token`).
+    public func create(_ type: ResourceType, namespace: String? = nil, _ object: JSONValue, subresourceOf name: String, subresource: String)
+        async throws(KubeClientError) -> JSONValue
+    {
+        try await call(.POST, type.path(namespace: namespace, name: name, subresource: subresource), body: object)
+    }
+}

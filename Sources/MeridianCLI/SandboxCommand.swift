@@ -58,7 +58,7 @@ struct SandboxCommand: AsyncParsableCommand {
         guard Validation.dns1123Label(name).isEmpty else {
             throw ValidationError("--name \(name) is not a valid cluster name (lower-case letters, digits and '-', at most 63)")
         }
-        guard (0...1000).contains(nodes) else { throw ValidationError("--nodes must be between 0 and 1000, not \(nodes)") }
+        guard (0...250).contains(nodes) else { throw ValidationError("--nodes must be between 0 and 250, not \(nodes)") }
         guard podStartDelayMs >= 0 else { throw ValidationError("--pod-start-delay-ms must not be negative") }
         guard jobDurationSeconds >= 0 else { throw ValidationError("--job-duration-seconds must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }

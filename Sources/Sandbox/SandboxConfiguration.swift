@@ -42,4 +42,16 @@ public struct SandboxConfiguration: Sendable {
     }
 
     public func nodeName(_ index: Int) -> String { "\(name)-node-\(index)" }
+
+    /// A node's InternalIP (informational: nothing listens there), as kind numbers them.
+    public func nodeIP(_ index: Int) -> String { "172.18.\(index / 250).\(index % 250 + 2)" }
+
+    /// The 1-based index of one of this sandbox's nodes, from its name.
+    public func nodeIndex(_ nodeName: String) -> Int? {
+        let prefix = "\(name)-node-"
+        guard nodeName.hasPrefix(prefix), let index = Int(nodeName.dropFirst(prefix.count)), (1...nodeCount).contains(index) else {
+            return nil
+        }
+        return index
+    }
 }

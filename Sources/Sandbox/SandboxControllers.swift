@@ -17,6 +17,11 @@ public struct SandboxControllers: Service {
         var services: [any Service] = []
         services += NodeSimulator.services(context)
         services += NamespaceBootstrap.services(context)
+        services += Scheduler.services(context)
+        services += Kubelet.services(context)
+        services += ReplicaSetController.services(context)
+        services += DeploymentController.services(context)
+        services += GarbageCollector.services(context)
         services += ServiceControllers.services(context)
         return services
     }

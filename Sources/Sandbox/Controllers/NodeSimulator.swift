@@ -92,7 +92,7 @@ struct NodeSimulator: Service {
             condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
         ]
         status["addresses"] = [
-            ["type": "InternalIP", "address": .string("\(config.loadBalancerPrefix).\(index)")],
+            ["type": "InternalIP", "address": .string(config.nodeIP(index))],
             ["type": "Hostname", "address": .string(config.nodeName(index))],
         ]
         status["daemonEndpoints"] = ["kubeletEndpoint": ["Port": 10250]]
