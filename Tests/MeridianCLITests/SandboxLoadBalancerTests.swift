@@ -26,12 +26,13 @@ import Testing
         return try JSONParser.parse(Array(result.output.utf8))
     }
 
-    /// The events of one object, oldest first, as `type reason: message`.
+    /// The events of one object in the order they were created (resourceVersion: these
+    /// are never bumped, and timestamps have only seconds), as `type reason: message`.
     func events(_ sandbox: MeridianProcess, of name: String) throws -> [String] {
-        let list = try json(sandbox.kubectl(["get", "events", "--sort-by=.firstTimestamp", "-o", "json"]))["items"].arrayValue ?? []
-        return list.filter { $0["involvedObject"]["name"].stringValue == name }.map {
-            "\($0["type"].stringValue ?? "") \($0["reason"].stringValue ?? ""): \($0["message"].stringValue ?? "")"
-        }
+        let list = try json(sandbox.kubectl(["get", "events", "-o", "json"]))["items"].arrayValue ?? []
+        return list.filter { $0["involvedObject"]["name"].stringValue == name }
+            .sorted { Int($0["metadata"]["resourceVersion"].stringValue ?? "") ?? 0 < Int($1["metadata"]["resourceVersion"].stringValue ?? "") ?? 0 }
+            .map { "\($0["type"].stringValue ?? "") \($0["reason"].stringValue ?? ""): \($0["message"].stringValue ?? "")" }
     }
 
     @Test func aLoadBalancerAnswersWhileReadyPodsBackIt() throws {

@@ -96,13 +96,16 @@ struct LoadBalancerController: Reconciler {
         return .done
     }
 
-    /// The names of the ready pods behind a Service: those its selector picks, or for a
-    /// Service without one, those its Endpoints list as ready (IPs where no pod is named).
+    /// The names of the ready pods behind a Service: those it would list as ready
+    /// addresses in its Endpoints (selected, ready, with an IP, not terminating, a port
+    /// resolving), or for a Service without a selector, those its Endpoints list as ready
+    /// (IPs where no pod is named).
     func readyBackends(_ service: JSONValue) async -> [String] {
         if let selector = service.serviceSelector {
             let selected = PodEndpointRules.selected(await pods.list(namespace: service.namespace), by: selector)
-            return selected.filter {
-                PodEndpointRules.belongsInEndpoints($0, includeTerminating: false) && PodEndpointRules.isReady($0)
+            return selected.filter { pod in
+                PodEndpointRules.belongsInEndpoints(pod, includeTerminating: false) && PodEndpointRules.isReady(pod)
+                    && (service.servicePorts.isEmpty || !PodEndpointRules.ports(of: service, on: pod).isEmpty)
             }.map(\.name).sorted()
         }
         guard let object = await endpoints.get(namespace: service.namespace, name: service.name) else { return [] }
