@@ -173,3 +173,28 @@ import Testing
         #expect(out["image"] == "nginx:1.27")
     }
 }
+
+/// Many sandboxes in one process (`--count`): one kubeconfig with every context.
+@Suite struct SandboxFleetTests {
+    @Test func countServesNamedSandboxesWithOneKubeconfig() throws {
+        let dir = try Paths.temporaryDirectory("fleet")
+        let kubeconfig = dir.appendingPathComponent("kubeconfig")
+        let fleet = try MeridianProcess(
+            ["sandbox", "--name", "fleet", "--count", "3", "--nodes", "1", "--data-dir", dir.path, "--write-kubeconfig", kubeconfig.path],
+            dataDir: dir, kubeconfig: kubeconfig)
+        defer { fleet.kill() }
+        try fleet.waitUntilReady()
+        let contexts = try fleet.kubectl(["config", "get-contexts", "-o", "name"])
+        #expect(contexts.output == "fleet-1\nfleet-2\nfleet-3\n")
+        for name in ["fleet-1", "fleet-2", "fleet-3"] {
+            try fleet.kubectlEventually(["--context", name, "get", "nodes", "-o", "jsonpath={.items[*].metadata.name}"]) {
+                $0.output == "\(name)-node-1"
+            }
+        }
+        // Separate clusters: an object in one is not in another.
+        try fleet.kubectl(["--context", "fleet-2", "create", "configmap", "only-here"])
+        #expect(
+            try fleet.kubectl(["--context", "fleet-2", "get", "configmap", "only-here", "-o", "name"]).output == "configmap/only-here\n")
+        #expect(try fleet.kubectl(["--context", "fleet-3", "get", "configmap", "only-here"]).status != 0)
+    }
+}
