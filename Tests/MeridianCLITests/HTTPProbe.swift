@@ -74,12 +74,21 @@ enum HTTPProbe: Hashable, CustomStringConvertible {
 }
 
 /// A listening TCP socket held by the test, to take an address away from the sandbox.
+/// SO_REUSEADDR lets it bind past TIME_WAIT connections of an earlier run; on Linux it
+/// still keeps any other listener off the address.
 final class PortSquatter {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
     let fd: Int32
     private var open = true
 
-    init?(_ ip: String, _ port: Int) {
+    init(_ ip: String, _ port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -87,9 +96,10 @@ final class PortSquatter {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard fd >= 0, bound == 0, listen(fd, 1) == 0 else {
-            if fd >= 0 { close(fd) }
-            return nil
+        guard bound == 0, listen(fd, 1) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw Failure(description: "cannot listen on \(ip):\(port): \(reason)")
         }
     }
 

@@ -3,8 +3,9 @@ import KubeAPI
 import Testing
 
 /// LoadBalancer Services of `meridian sandbox`: an ingress IP of the sandbox's loopback
-/// /24 and a real HTTP listener there while ready pods back the Service.
-@Suite struct SandboxLoadBalancerTests {
+/// /24 and a real HTTP listener there while ready pods back the Service. Serialized: each
+/// test runs a whole sandbox, and the machine runs the other suites meanwhile.
+@Suite(.serialized) struct SandboxLoadBalancerTests {
     func json(_ result: CommandResult) throws -> JSONValue {
         #expect(result.status == 0, "kubectl failed: \(result.error)")
         return try JSONParser.parse(Array(result.output.utf8))
@@ -31,7 +32,10 @@ import Testing
     func events(_ sandbox: MeridianProcess, of name: String) throws -> [String] {
         let list = try json(sandbox.kubectl(["get", "events", "-o", "json"]))["items"].arrayValue ?? []
         return list.filter { $0["involvedObject"]["name"].stringValue == name }
-            .sorted { Int($0["metadata"]["resourceVersion"].stringValue ?? "") ?? 0 < Int($1["metadata"]["resourceVersion"].stringValue ?? "") ?? 0 }
+            .sorted {
+                Int($0["metadata"]["resourceVersion"].stringValue ?? "") ?? 0 < Int($1["metadata"]["resourceVersion"].stringValue ?? "")
+                    ?? 0
+            }
             .map { "\($0["type"].stringValue ?? "") \($0["reason"].stringValue ?? ""): \($0["message"].stringValue ?? "")" }
     }
 
@@ -119,7 +123,7 @@ import Testing
         let cluster = "svc-lb-busy"
         let sandbox = try MeridianProcess.sandbox(name: cluster)
         let ip = LoadBalancerAnswer.prefix(cluster) + ".2"
-        let squatter = try #require(PortSquatter(ip, 8080))
+        let squatter = try PortSquatter(ip, 8080)
         try sandbox.createPod("web-a")
         try sandbox.setPodStatus("web-a", ip: "10.9.3.11", ready: true)
         try loadBalancer(sandbox, "web")

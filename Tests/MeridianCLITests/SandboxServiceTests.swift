@@ -2,9 +2,9 @@ import Foundation
 import KubeAPI
 import Testing
 
-/// The Service side of `meridian sandbox`: Endpoints, EndpointSlices (and their
-/// mirroring) and LoadBalancer Services answering on real loopback listeners.
-@Suite struct SandboxServiceTests {
+/// The Service side of `meridian sandbox`: Endpoints, EndpointSlices and their mirroring
+/// (load balancers: `SandboxLoadBalancerTests`). Serialized: each test runs a sandbox.
+@Suite(.serialized) struct SandboxServiceTests {
     func json(_ result: CommandResult) throws -> JSONValue {
         #expect(result.status == 0, "kubectl failed: \(result.error)")
         return try JSONParser.parse(Array(result.output.utf8))
