@@ -98,9 +98,6 @@ actor LoadBalancerListeners {
         await close(all)
     }
 
-    /// The ports `key` listens on now.
-    func openPorts(of key: ObjectKey) -> [Int] { listeners[key].map { $0.channels.keys.sorted() } ?? [] }
-
     private func bind(_ key: ObjectKey, ip: String, port: Int) async throws(LoadBalancerError) -> any Channel {
         let cluster = self.cluster
         let backends = self.backends
