@@ -23,6 +23,8 @@ public struct SandboxControllers: Service {
         services += ReplicaSetController.services(context)
         services += DeploymentController.services(context)
         services += GarbageCollector.services(context)
+        services += ResourceQuotaController.services(context)
+        services += DisruptionController.services(context)
         services += ServiceControllers.services(context)
         return services
     }

@@ -1,0 +1,86 @@
+import FederationAPI
+import KubeAPI
+import KubeClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Watches of every member's managed copies (label `federation.meridian.dev/managed=true`),
+/// so a copy changed or deleted in a member is noticed at once and put back. One set of
+/// informers per member client; a new client (credentials or endpoint changed, member
+/// back from Offline) replaces the old watches.
+public final class MemberWatches: Service, Sendable {
+    enum Request: Sendable {
+        case watch(cluster: String, client: KubeClient, generation: Int)
+        case stop(cluster: String)
+    }
+
+    private let requests: AsyncStream<Request>
+    private let continuation: AsyncStream<Request>.Continuation
+    private let watched = Mutex<[String: (client: ObjectIdentifier, generation: Int)]>([:])
+    private let nextGeneration = Mutex(0)
+    let types: [ResourceType]
+    let onChange: @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void
+    let logger: Logger
+
+    public init(
+        types: [ResourceType], logger: Logger,
+        onChange: @escaping @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void
+    ) {
+        (requests, continuation) = AsyncStream<Request>.makeStream()
+        self.types = types
+        self.onChange = onChange
+        self.logger = logger
+    }
+
+    /// Makes sure `cluster`'s copies are watched through `client` (a no-op if they are).
+    public func ensure(cluster: String, client: KubeClient) {
+        let id = ObjectIdentifier(client.transport)
+        let generation: Int? = watched.withLock { all in
+            if all[cluster]?.client == id { return nil }
+            let next = nextGeneration.withLock { value in
+                value += 1
+                return value
+            }
+            all[cluster] = (id, next)
+            return next
+        }
+        if let generation { continuation.yield(.watch(cluster: cluster, client: client, generation: generation)) }
+    }
+
+    public func stop(cluster: String) {
+        if watched.withLock({ $0.removeValue(forKey: cluster) }) != nil { continuation.yield(.stop(cluster: cluster)) }
+    }
+
+    private func current(_ cluster: String, generation: Int) -> Bool {
+        watched.withLock { $0[cluster]?.generation == generation }
+    }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for await request in requests.cancelOnGracefulShutdown() {
+                guard case .watch(let cluster, let client, let generation) = request else { continue }
+                for type in types {
+                    let informer = Informer(
+                        client: client, type: type, labelSelector: "\(Federation.managedLabel)=true", logger: logger)
+                    informer.addHandler { [onChange] event in onChange(cluster, type, event) }
+                    group.addTask { [weak self] in
+                        // Runs until this generation is replaced or stopped.
+                        await withTaskGroup(of: Void.self) { inner in
+                            inner.addTask { await informer.run() }
+                            inner.addTask {
+                                while let self, self.current(cluster, generation: generation) {
+                                    try? await Task.sleep(for: .milliseconds(500))
+                                    if Task.isCancelled { return }
+                                }
+                            }
+                            _ = await inner.next()
+                            inner.cancelAll()
+                        }
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+}
