@@ -25,6 +25,7 @@ public struct SandboxControllers: Service {
         services += GarbageCollector.services(context)
         services += ResourceQuotaController.services(context)
         services += DisruptionController.services(context)
+        services += ServiceControllers.services(context)
         return services
     }
 
