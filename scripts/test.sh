@@ -12,5 +12,12 @@ if ((${#need_apt[@]})); then
 fi
 python3 -c 'import kubernetes' 2>/dev/null || pip install --quiet --disable-pip-version-check 'kubernetes>=30'
 
+# The shared kubectl suite kills the PIDs of watches it started, which may have exited; with
+# the default pid_max, busy parallel tests recycle PIDs fast enough for that to hit another
+# test's process. A larger PID space makes reuse within a run practically impossible.
+if [[ -w /proc/sys/kernel/pid_max ]] && (($(cat /proc/sys/kernel/pid_max) < 4194304)); then
+  echo 4194304 >/proc/sys/kernel/pid_max || true
+fi
+
 swift build --build-tests
 swift test

@@ -32,6 +32,9 @@ public struct Meridian: AsyncParsableCommand {
                 try command.run()
             }
             return 0
+        } catch is CancellationError {
+            // Services stopping on SIGTERM/SIGINT end with cancellation: a clean exit.
+            return 0
         } catch {
             let code = exitCode(for: error)
             if code == .success {
