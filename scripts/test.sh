@@ -20,4 +20,10 @@ if [[ -w /proc/sys/kernel/pid_max ]] && (($(cat /proc/sys/kernel/pid_max) < 4194
 fi
 
 swift build --build-tests
-swift test
+# Three runs, so that time-sensitive async tests are not starved: the end-to-end suites
+# block Swift's cooperative threads (one per core) while they wait for kubectl and the
+# real binary, and async tests in the same process then wait for a thread.
+timing_sensitive='KubeClientIntegrationTests|WatchSemanticsTests'
+swift test --skip-build --skip MeridianCLITests
+swift test --skip-build --filter "MeridianCLITests\.($timing_sensitive)"
+swift test --skip-build --filter MeridianCLITests --skip "$timing_sensitive"

@@ -78,7 +78,10 @@ struct LoadBalancerController: Reconciler {
         let pods = await readyBackends(service)
         // Backends go in before a listener opens and out after it closes, so a request
         // accepted on the listener always finds a pod.
-        if !pods.isEmpty { listeners.backends.set(pods, for: key) }
+        if !pods.isEmpty {
+            listeners.backends.setTargets(await forwardTargets(service), for: key)
+            listeners.backends.set(pods, for: key)
+        }
         do {
             try await listeners.listen(key, ip: ip, ports: pods.isEmpty ? [] : configuration.ports)
         } catch {
@@ -111,6 +114,24 @@ struct LoadBalancerController: Reconciler {
         guard let object = await endpoints.get(namespace: service.namespace, name: service.name) else { return [] }
         let addresses = (object["subsets"].arrayValue ?? []).flatMap { $0["addresses"].arrayValue ?? [] }
         return Set(addresses.compactMap { $0["targetRef"]["name"].stringValue ?? $0["ip"].stringValue }).sorted()
+    }
+
+    /// Process pods behind a Service, by service port: where a listener forwards
+    /// connections (they really listen on their loopback pod IP).
+    func forwardTargets(_ service: JSONValue) async -> [Int: [LoadBalancerBackends.ForwardTarget]] {
+        guard let selector = service.serviceSelector else { return [:] }
+        let ready = PodEndpointRules.selected(await pods.list(namespace: service.namespace), by: selector).filter {
+            PodEndpointRules.belongsInEndpoints($0, includeTerminating: false) && PodEndpointRules.isReady($0)
+        }
+        var targets: [Int: [LoadBalancerBackends.ForwardTarget]] = [:]
+        for pod in ready.sorted(by: { $0.name < $1.name }) {
+            guard let ip = pod["status"]["podIP"].stringValue, ip.hasPrefix(context.configuration.processPodPrefix + ".") else { continue }
+            for servicePort in service.servicePorts {
+                guard let port = servicePort["port"].intValue, let target = PodEndpointRules.resolve(servicePort, in: pod) else { continue }
+                targets[Int(port), default: []].append(.init(host: ip, port: Int(target)))
+            }
+        }
+        return targets
     }
 
     /// The IPs LoadBalancer Services show in their status, oldest Service first.

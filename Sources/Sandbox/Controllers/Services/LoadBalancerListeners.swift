@@ -105,6 +105,12 @@ actor LoadBalancerListeners {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Process pods listen for real: pass the connection on. Simulated ones are
+                    // answered here.
+                    if let target = backends.nextTarget(for: key, port: port) {
+                        try channel.pipeline.syncOperations.addHandler(TCPForwarder(target: target))
+                        return
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
                         LoadBalancerHTTPHandler(cluster: cluster, service: key, backends: backends))
