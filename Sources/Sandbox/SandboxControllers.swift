@@ -21,6 +21,9 @@ public struct SandboxControllers: Service {
         services += Kubelet.services(context)
         services += ReplicaSetController.services(context)
         services += DeploymentController.services(context)
+        services += JobController.services(context)
+        services += StatefulSetController.services(context)
+        services += DaemonSetController.services(context)
         return services
     }
 
