@@ -24,6 +24,7 @@ public struct SandboxControllers: Service {
         services += JobController.services(context)
         services += StatefulSetController.services(context)
         services += DaemonSetController.services(context)
+        services += CronJobController.services(context)
         return services
     }
 
