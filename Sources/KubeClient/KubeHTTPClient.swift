@@ -27,6 +27,10 @@ public struct KubeResponse: Sendable {
 public final class KubeHTTPClient: Sendable {
     public let configuration: ClientConfiguration
     let http: HTTPClient
+    /// Token file or exec plugin credentials, asked before every request.
+    public let credentials: (any CredentialProvider)?
+    let route: ServerRoute
+    let baseTLS: TLSConfiguration
 
     /// `http1Only` opens a connection per concurrent request instead of multiplexing
     /// (long-lived watches beyond a server's HTTP/2 stream limit).
@@ -45,7 +49,11 @@ public final class KubeHTTPClient: Sendable {
             throw KubeClientError.configuration("bad certificate or key: \(error)")
         }
         if configuration.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        baseTLS = tls
+        route = try ServerRoute(configuration)
+        credentials = Self.credentialProvider(for: configuration)
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.dnsOverride = route.dnsOverride
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnections
         config.timeout.connect = .seconds(10)
         if http1Only { config.httpVersion = .http1Only }
@@ -57,8 +65,9 @@ public final class KubeHTTPClient: Sendable {
     }
 
     func makeRequest(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?, accept: String?) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: configuration.server + path)
+        var request = HTTPClientRequest(url: route.baseURL + path)
         request.method = method
+        if let host = route.hostHeader { request.headers.add(name: "Host", value: host) }
         if let token = configuration.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -75,8 +84,8 @@ public final class KubeHTTPClient: Sendable {
         timeout: TimeAmount = .seconds(60)
     ) async throws -> KubeResponse {
         let request = makeRequest(method, path, body: body, contentType: contentType, accept: accept)
+        let response = try await execute(request, timeout: timeout, describe: "\(method) \(path)")
         do {
-            let response = try await http.execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: 256 * 1024 * 1024)
             return KubeResponse(status: Int(response.status.code), body: Array(buffer.readableBytesView))
         } catch {
@@ -99,12 +108,7 @@ public final class KubeHTTPClient: Sendable {
 
     func stream(_ request: HTTPClientRequest, path: String, timeout: TimeAmount, onLine: ([UInt8]) async throws -> Bool) async throws -> Int
     {
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, timeout: timeout)
-        } catch {
-            throw KubeClientError.transport("GET \(path): \(error)")
-        }
+        let response = try await execute(request, timeout: timeout, describe: "\(request.method) \(path)")
         var pending: [UInt8] = []
         for try await chunk in response.body {
             pending.append(contentsOf: chunk.readableBytesView)

@@ -94,7 +94,7 @@ enum ServerAssembly {
 
     static func apiServer(
         dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
-        metrics: PrometheusCollectorRegistry, logger: Logger, onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
+        metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, logger: Logger, onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
     ) throws -> KubeAPIServer {
         do {
             try FileManager.default.createDirectory(
@@ -120,7 +120,7 @@ enum ServerAssembly {
                 metrics.emit(into: &buffer)
                 return String(decoding: buffer, as: UTF8.self)
             },
-            logger: logger,
+            logSource: logSource, logger: logger,
             onListening: { actualPort in
                 await onListening(actualPort, pki)
                 guard let kubeconfigPath else { return }

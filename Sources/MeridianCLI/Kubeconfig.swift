@@ -5,31 +5,50 @@ import Yams
     import Glibc
 #endif
 
-/// Writes a kubeconfig holding one cluster, user and context of the same name, the way
-/// `kubectl config` lays it out.
+/// Writes a kubeconfig the way `kubectl config` lays it out: for each entry a cluster, a
+/// user and a context of the same name; the first entry is the current context.
 struct KubeconfigFile {
-    var name: String
-    var server: String
-    var caPEM: String
-    var clientCertificatePEM: String?
-    var clientKeyPEM: String?
-    var token: String?
+    struct Entry {
+        var name: String
+        var server: String
+        var caPEM: String
+        var clientCertificatePEM: String?
+        var clientKeyPEM: String?
+        var token: String?
+    }
+    var entries: [Entry]
+
+    init(entries: [Entry]) {
+        self.entries = entries
+    }
+
+    init(name: String, server: String, caPEM: String, clientCertificatePEM: String? = nil, clientKeyPEM: String? = nil, token: String? = nil) {
+        self.init(
+            entries: [
+                Entry(
+                    name: name, server: server, caPEM: caPEM, clientCertificatePEM: clientCertificatePEM, clientKeyPEM: clientKeyPEM,
+                    token: token)
+            ])
+    }
 
     func yaml() throws -> String {
-        var user: [String: Any] = [:]
-        if let c = clientCertificatePEM, let k = clientKeyPEM {
-            user["client-certificate-data"] = Data(c.utf8).base64EncodedString()
-            user["client-key-data"] = Data(k.utf8).base64EncodedString()
+        func user(_ e: Entry) -> [String: Any] {
+            var user: [String: Any] = [:]
+            if let c = e.clientCertificatePEM, let k = e.clientKeyPEM {
+                user["client-certificate-data"] = Data(c.utf8).base64EncodedString()
+                user["client-key-data"] = Data(k.utf8).base64EncodedString()
+            }
+            if let token = e.token { user["token"] = token }
+            return user
         }
-        if let token { user["token"] = token }
         let doc: [String: Any] = [
             "apiVersion": "v1", "kind": "Config", "preferences": [String: Any](),
-            "clusters": [
-                ["name": name, "cluster": ["server": server, "certificate-authority-data": Data(caPEM.utf8).base64EncodedString()]]
-            ],
-            "users": [["name": name, "user": user]],
-            "contexts": [["name": name, "context": ["cluster": name, "user": name]]],
-            "current-context": name,
+            "clusters": entries.map { e in
+                ["name": e.name, "cluster": ["server": e.server, "certificate-authority-data": Data(e.caPEM.utf8).base64EncodedString()]]
+            },
+            "users": entries.map { ["name": $0.name, "user": user($0)] },
+            "contexts": entries.map { ["name": $0.name, "context": ["cluster": $0.name, "user": $0.name]] },
+            "current-context": entries.first?.name ?? "",
         ]
         return try Yams.dump(object: doc, sortKeys: true)
     }

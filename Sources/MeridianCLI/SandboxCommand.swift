@@ -50,6 +50,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Write a kubeconfig (context named after the sandbox) to this file.")
     var writeKubeconfig: String?
 
+    @Option(help: "Serve this many sandboxes in one process, named <name>-1 … <name>-N (one kubeconfig holds all contexts).")
+    var count: Int?
+
+    @Option(help: "With --count: the first sandbox's port; the others follow (0: each picks a free port).")
+    var basePort: Int = 0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -62,30 +68,96 @@ struct SandboxCommand: AsyncParsableCommand {
         guard podStartDelayMs >= 0 else { throw ValidationError("--pod-start-delay-ms must not be negative") }
         guard jobDurationSeconds >= 0 else { throw ValidationError("--job-duration-seconds must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
+        if let count {
+            guard (1...1000).contains(count) else { throw ValidationError("--count must be between 1 and 1000, not \(count)") }
+            guard basePort == 0 || (1...(65536 - count)).contains(basePort) else {
+                throw ValidationError("--base-port \(basePort) leaves no room for \(count) sandboxes")
+            }
+        }
+    }
+
+    /// Names, ports and data directories of the sandboxes to run.
+    func instances() -> [(name: String, port: Int, dataDir: String)] {
+        let root = dataDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".meridian/sandboxes")
+        guard let count else {
+            return [(name, port, dataDir ?? (root as NSString).appendingPathComponent(name))]
+        }
+        return (1...count).map { i in
+            let instance = "\(name)-\(i)"
+            return (instance, basePort == 0 ? 0 : basePort + i - 1, (root as NSString).appendingPathComponent(instance))
+        }
     }
 
     func run() async throws {
         let logger = ProcessBootstrap.logger(label: "meridian.sandbox", level: logLevel)
         let metrics = ProcessBootstrap.metrics()
-        let dir = dataDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".meridian/sandboxes/\(name)")
-        var configuration = SandboxConfiguration(
-            name: name, region: region, zone: zone ?? "\(region)-a", nodeCount: nodes,
-            loadBalancerPrefix: SandboxConfiguration.loadBalancerPrefix(forName: name))
-        configuration.podStartDelay = .milliseconds(podStartDelayMs)
-        configuration.jobDuration = .milliseconds(Int(jobDurationSeconds * 1000))
-        let (ports, announce) = AsyncStream<(Int, PKI)>.makeStream()
-        let server = try ServerAssembly.apiServer(
-            dataDir: dir, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: writeKubeconfig, metrics: metrics,
-            logger: logger,
-            onListening: { port, pki in
-                announce.yield((port, pki))
-                announce.finish()
-            })
+        let instances = instances()
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
-        let controllers = SandboxRuntime(configuration: configuration, host: host, ports: ports, logger: logger)
+        let (listening, announce) = AsyncStream<KubeconfigFile.Entry>.makeStream()
+        var services: [any Service] = []
+        var prefixes = Set<String>()
+        for instance in instances {
+            var configuration = SandboxConfiguration(
+                name: instance.name, region: region, zone: zone ?? "\(region)-a", nodeCount: nodes,
+                loadBalancerPrefix: Self.uniquePrefix(for: instance.name, taken: &prefixes))
+            configuration.podStartDelay = .milliseconds(podStartDelayMs)
+            configuration.jobDuration = .milliseconds(Int(jobDurationSeconds * 1000))
+            let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
+            let server = try ServerAssembly.apiServer(
+                dataDir: instance.dataDir, bindAddress: bindAddress, port: instance.port, contextName: instance.name, kubeconfigPath: nil,
+                metrics: metrics, logger: logger,
+                onListening: { port, pki in
+                    announcePort.yield((port, pki))
+                    announcePort.finish()
+                    announce.yield(
+                        KubeconfigFile.Entry(
+                            name: instance.name, server: "https://\(host):\(port)", caPEM: pki.caCertificatePEM,
+                            clientCertificatePEM: pki.adminCertificatePEM, clientKeyPEM: pki.adminKeyPEM))
+                })
+            services.append(server)
+            services.append(SandboxRuntime(configuration: configuration, host: host, ports: ports, logger: logger))
+        }
+        services.append(KubeconfigPublisher(path: writeKubeconfig, expected: instances.map(\.name), entries: listening, logger: logger))
         let group = ServiceGroup(
-            configuration: .init(services: [server, controllers], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The name's hashed loopback /24, moved along if another sandbox of this process has it.
+    static func uniquePrefix(for name: String, taken: inout Set<String>) -> String {
+        var candidate = SandboxConfiguration.loadBalancerPrefix(forName: name)
+        var attempt = 0
+        while taken.contains(candidate) {
+            attempt += 1
+            candidate = SandboxConfiguration.loadBalancerPrefix(forName: "\(name)#\(attempt)")
+        }
+        taken.insert(candidate)
+        return candidate
+    }
+}
+
+/// Writes one kubeconfig with every sandbox's context once all of them listen, in the
+/// order they were named; then waits for shutdown.
+struct KubeconfigPublisher: Service {
+    let path: String?
+    let expected: [String]
+    let entries: AsyncStream<KubeconfigFile.Entry>
+    let logger: Logger
+
+    func run() async throws {
+        var byName: [String: KubeconfigFile.Entry] = [:]
+        for await entry in entries.cancelOnGracefulShutdown() {
+            byName[entry.name] = entry
+            if byName.count == expected.count { break }
+        }
+        if let path, byName.count == expected.count {
+            do {
+                try KubeconfigFile(entries: expected.compactMap { byName[$0] }).write(to: path)
+            } catch {
+                logger.error("cannot write kubeconfig", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+        try? await gracefulShutdown()
     }
 }
 

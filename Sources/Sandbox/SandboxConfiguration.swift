@@ -17,6 +17,16 @@ public struct SandboxConfiguration: Sendable {
     public var heartbeatInterval: Duration = .seconds(10)
     /// The first three octets of the loopback /24 load-balancer IPs come from, e.g. "127.42.7".
     public var loadBalancerPrefix: String
+    /// Pods whose container image has this repository (any tag) run as real processes of
+    /// `executablePath` (Meridian's own image); all others are simulated.
+    public var processImage: String = "ghcr.io/meridian-dev/meridian"
+    /// The `meridian` binary process pods run.
+    public var executablePath: String = "/proc/self/exe"
+    /// Where pod directories (logs, volumes) and claim storage live; nil: no process pods.
+    public var dataDirectory: String?
+    /// The sandbox API server's URL, given to process pods as KUBERNETES_SERVICE_HOST/PORT.
+    public var apiServerHost: String = "127.0.0.1"
+    public var apiServerPort: Int = 0
     /// The cluster CA certificate, published in every namespace as `kube-root-ca.crt`.
     public var caCertificatePEM: String = ""
     /// The first two octets of pod IPs, one /24 per node, e.g. "10.244".
@@ -39,6 +49,28 @@ public struct SandboxConfiguration: Sendable {
             hash = hash &* 16_777_619
         }
         return "127.\(100 + hash % 128).\((hash >> 8) % 256)"
+    }
+
+    /// A loopback /24 for process pods' IPs (they listen there for real), next to the
+    /// load-balancer one.
+    public var processPodPrefix: String {
+        let parts = loadBalancerPrefix.split(separator: ".")
+        guard parts.count == 3, let third = Int(parts[2]) else { return "127.1.1" }
+        return "\(parts[0]).\(parts[1]).\((third + 128) % 256)"
+    }
+
+    /// Whether `image` is Meridian's own (runs as a process).
+    public func runsAsProcess(image: String) -> Bool {
+        guard dataDirectory != nil else { return false }
+        return Self.repository(of: image) == Self.repository(of: processImage)
+    }
+
+    /// `registry/repo` of an image reference, without tag or digest.
+    static func repository(of image: String) -> String {
+        var s = Substring(image)
+        if let at = s.firstIndex(of: "@") { s = s[..<at] }
+        if let colon = s.lastIndex(of: ":"), !s[colon...].contains("/") { s = s[..<colon] }
+        return String(s)
     }
 
     public func nodeName(_ index: Int) -> String { "\(name)-node-\(index)" }

@@ -25,6 +25,7 @@ public struct SandboxControllers: Service {
         services += StatefulSetController.services(context)
         services += DaemonSetController.services(context)
         services += CronJobController.services(context)
+        services += GarbageCollector.services(context)
         return services
     }
 

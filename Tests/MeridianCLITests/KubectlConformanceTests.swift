@@ -4,8 +4,8 @@ import Testing
 /// The shared kubectl compatibility suite, unmodified, against `meridian apiserver`, with
 /// several kubectl releases. Every scenario must pass; none may be skipped.
 @Suite(.serialized) struct KubectlConformanceTests {
-    func runSuite(kubectlVersion: String?) throws {
-        let server = try MeridianProcess.apiserver()
+    func runSuite(kubectlVersion: String?, against server: MeridianProcess? = nil) throws {
+        let server = try server ?? MeridianProcess.apiserver()
         defer { server.kill() }
         let kubectl = try Paths.kubectl(kubectlVersion)
         let result = try run(
@@ -24,4 +24,10 @@ import Testing
     @Test func kubectl1_27() throws { try runSuite(kubectlVersion: "1.27") }
     /// 1.33 sends typed requests as Kubernetes protobuf.
     @Test func kubectl1_33() throws { try runSuite(kubectlVersion: "1.33") }
+    /// A sandbox cluster: the same API with every controller running (namespace finalization
+    /// included). It has no nodes: scenario 09 asserts a fresh pod is still unscheduled, which
+    /// on a cluster with a free node is a race against the scheduler.
+    @Test func sandboxCluster() throws {
+        try runSuite(kubectlVersion: nil, against: try MeridianProcess.sandbox(name: "conformance", extra: ["--nodes", "0"]))
+    }
 }

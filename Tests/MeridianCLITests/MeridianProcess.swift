@@ -130,6 +130,7 @@ final class MeridianProcess {
         throw Failure("meridian did not become ready: \(log)")
     }
 
+    @discardableResult
     func kubectl(_ args: [String], input: String? = nil, version: String? = nil) throws -> CommandResult {
         try run(try Paths.kubectl(version), ["--kubeconfig", kubeconfig.path] + args, input: input)
     }

@@ -160,9 +160,9 @@ extension RESTStorage {
                 let written = try await store.update(key, value: ObjectCodec.encode(new, def), expectedRevision: kv.modRevision)
                 return try ObjectCodec.decode(written, def)
             } catch StoreError.revisionMismatch {
-                if precondition != nil {
-                    throw StatusError.conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)
-                }
+                // Someone wrote first: read again and re-run the transform. A resourceVersion
+                // the client sent then fails the precondition check above; one the transform
+                // copied from the object it read does not.
                 continue
             } catch {
                 throw StatusError.from(any: error, def, name: name)

@@ -24,12 +24,14 @@ public struct APIResponder: HTTPResponder {
     let metrics = RequestMetrics()
     let serverAddress: ServerAddress
     let metricsText: @Sendable () -> String
+    let logSource: (any PodLogSource)?
     let logger: Logger
 
     public init(
         store: any KVStore, registry: ResourceRegistry, authenticator: Authenticator, serverAddress: ServerAddress,
-        metricsText: @escaping @Sendable () -> String = { "" }, logger: Logger
+        metricsText: @escaping @Sendable () -> String = { "" }, logSource: (any PodLogSource)? = nil, logger: Logger
     ) {
+        self.logSource = logSource
         self.storage = RESTStorage(store: store, schemas: .kubernetes, logger: logger)
         self.registry = registry
         self.authenticator = authenticator

@@ -17,14 +17,16 @@ public struct KubeAPIServer: Service {
     public let pki: PKI
     public let adminToken: String
     let metricsText: @Sendable () -> String
+    let logSource: (any PodLogSource)?
     let onListening: @Sendable (Int) async -> Void
     let logger: Logger
 
     public init(
         configuration: APIServerConfiguration, store: any KVStore, pki: PKI, adminToken: String,
-        metricsText: @escaping @Sendable () -> String = { "" }, logger: Logger,
+        metricsText: @escaping @Sendable () -> String = { "" }, logSource: (any PodLogSource)? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
+        self.logSource = logSource
         self.configuration = configuration
         self.store = store
         self.pki = pki
@@ -54,7 +56,7 @@ public struct KubeAPIServer: Service {
         let advertised = ServerAddress("\(host):\(configuration.port)")
         let responder = APIResponder(
             store: store, registry: registry, authenticator: authenticator, serverAddress: advertised,
-            metricsText: metricsText, logger: logger)
+            metricsText: metricsText, logSource: logSource, logger: logger)
         try await Bootstrap.run(storage: responder.storage, registry: registry, logger: logger)
         let housekeeping: [any Service] = [
             NamespaceFinalizer(storage: responder.storage, registry: registry, logger: logger),

@@ -36,7 +36,8 @@ extension ResourceEndpoint {
             return APIResponder.json(try ScaleSubresource.scale(of: try await storage.get(def, namespace: namespace, name: name), def))
         case "log":
             _ = try await storage.get(def, namespace: namespace, name: name)
-            return try await PodLogs.response(storage: storage, namespace: namespace ?? "", name: name, query: query)
+            return try await PodLogs.response(
+                storage: storage, source: responder.logSource, namespace: namespace ?? "", name: name, query: query)
         default:
             throw StatusError.methodNotAllowed()
         }

@@ -68,8 +68,14 @@ extension ResourceEndpoint {
         let schema = storage.schema(for: def)
         let schemas = storage.schemas
         let isCustom = def.isCustom
+        let precondition = Self.resourceVersionNamed(by: patchBody, contentType: contentType)
         let apply: @Sendable (JSONValue) throws(StatusError) -> JSONValue = { current throws(StatusError) in
-            try Self.applyPatch(patchBody, contentType: contentType, to: current, schema: schema, schemas: schemas, isCustom: isCustom)
+            var patched = try Self.applyPatch(
+                patchBody, contentType: contentType, to: current, schema: schema, schemas: schemas, isCustom: isCustom)
+            // Only a resourceVersion the patch itself names is a precondition; the one copied
+            // from the object read must not turn a concurrent write into a Conflict.
+            patched["metadata"]["resourceVersion"] = precondition.map(JSONValue.string) ?? .null
+            return patched
         }
         if info.subresource == "scale" {
             return try await writeScale(name: name, options: options, transform: apply)
@@ -84,6 +90,16 @@ extension ResourceEndpoint {
         warnings += unknownCheck.warnings
         if !options.dryRun { try await Admission(storage: storage, def: def).afterWrite(updated, registry: responder.registry) }
         return try render(updated, request)
+    }
+
+    /// The resourceVersion a patch sets (merge and strategic patches) or tests/replaces (JSON patch).
+    static func resourceVersionNamed(by patch: JSONValue, contentType: String) -> String? {
+        if contentType == "application/json-patch+json" {
+            let ops = patch.arrayValue ?? []
+            return ops.last { $0["path"].stringValue == "/metadata/resourceVersion" && $0["op"].stringValue != "remove" }?["value"]
+                .stringValue
+        }
+        return patch["metadata"]["resourceVersion"].stringValue
     }
 
     static func applyPatch(

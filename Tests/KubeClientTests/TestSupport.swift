@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// Temporary directories and files for one test.
+enum Scratch {
+    static func directory(_ label: String = "kubeconfig") throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @discardableResult
+    static func write(_ text: String, name: String, in dir: URL, mode: Int? = nil) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        if let mode { try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path) }
+        return path
+    }
+
+    static func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+
+    static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+}
+
+struct CommandResult {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// Runs a program to completion; the caller's environment plus `environment`.
+func runProgram(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let dir = try Scratch.directory("run")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Files, not pipes: nothing to drain concurrently.
+    let out = dir.appendingPathComponent("out")
+    let err = dir.appendingPathComponent("err")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, output: try Scratch.read(out.path), error: try Scratch.read(err.path))
+}
+
+/// The real kubectl, as the reference reader of kubeconfig files.
+func kubectl(_ arguments: [String]) throws -> CommandResult {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    let found = path.split(separator: ":").map { "\($0)/kubectl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let found else { throw TestFailure("kubectl is not in PATH") }
+    return try runProgram(found, arguments)
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
