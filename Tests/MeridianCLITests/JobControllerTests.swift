@@ -137,6 +137,7 @@ import Testing
         let sandbox = try MeridianProcess.sandbox(name: "job-ttl", extra: ["--job-duration-seconds", "0.2"])
         try sandbox.apply(Self.job("brief", spec: "ttlSecondsAfterFinished: 1"))
         try sandbox.kubectlEventually(["get", "job", "brief"]) { $0.status != 0 && $0.error.contains("NotFound") }
+        #expect(try sandbox.json(["pods", "-l", "job-name=brief"])["items"].arrayValue?.isEmpty == true)
         // It did finish first.
         #expect(try sandbox.events(about: "Job", "brief").contains { $0.reason == "Completed" })
     }

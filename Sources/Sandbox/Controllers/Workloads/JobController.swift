@@ -210,9 +210,9 @@ struct JobController: Reconciler {
         return nil
     }
 
-    /// The ttl-after-finished controller: deletes the job once `ttlSecondsAfterFinished`
-    /// have passed since it finished. (It deletes in the foreground on a real cluster; in
-    /// the background here, so the job is gone at once and the garbage collector takes the pods.)
+    /// The ttl-after-finished controller: deletes the job, in the foreground (its pods go
+    /// first, through the garbage collector), once `ttlSecondsAfterFinished` have passed
+    /// since it finished.
     private func expireIfDue(_ job: JSONValue, now: Date) async throws -> ReconcileResult {
         guard let ttl = job["spec"]["ttlSecondsAfterFinished"].intValue, !job.isDeleting else { return .done }
         let finished =
@@ -222,7 +222,7 @@ struct JobController: Reconciler {
         if remaining > 0 { return .requeue(after: .milliseconds(Int(remaining * 1000) + 100)) }
         try await context.client.deleteIfExists(
             .jobs, namespace: job.namespace, name: job.name,
-            options: DeleteOptions(propagationPolicy: .background, preconditionUID: job.uid))
+            options: DeleteOptions(propagationPolicy: .foreground, preconditionUID: job.uid))
         return .done
     }
 
