@@ -7,7 +7,7 @@ import Testing
 @Suite struct StatefulSetControllerTests {
     static func statefulSet(
         replicas: Int, policy: String = "OrderedReady", image: String = "nginx:1.25", retention: String = "Retain",
-        readyDelay: Int = 0
+        readyDelay: Int = 0, strategy: String = "RollingUpdate"
     ) -> String {
         """
         apiVersion: apps/v1
@@ -17,6 +17,7 @@ import Testing
           serviceName: nginx
           replicas: \(replicas)
           podManagementPolicy: \(policy)
+          updateStrategy: {type: \(strategy)}
           persistentVolumeClaimRetentionPolicy: {whenScaled: \(retention), whenDeleted: Retain}
           selector: {matchLabels: {app: nginx}}
           template:
@@ -173,5 +174,30 @@ import Testing
         try sandbox.eventually(["pvc"]) { $0.itemNames == ["www-web-0"] }
         try sandbox.eventually(["sts", "web"]) { $0["status"]["replicas"] == 1 }
         #expect(try Self.podsByName(sandbox).keys.sorted() == ["web-0"])
+    }
+
+    @Test func onDeleteReplacesOnlyDeletedPods() throws {
+        let sandbox = try MeridianProcess.sandbox(name: "sts-ondelete")
+        try sandbox.apply(Self.statefulSet(replicas: 2, strategy: "OnDelete"))
+        try sandbox.eventually(["sts", "web"]) { $0["status"]["readyReplicas"] == 2 }
+        let status = try sandbox.kubectl(["rollout", "status", "sts/web", "--timeout=5s"])
+        #expect(status.status != 0 && status.error.contains("rollout status is only available for RollingUpdate strategy type"))
+        #expect(try sandbox.kubectl(["set", "image", "sts/web", "nginx=nginx:1.26"]).status == 0)
+        let set = try sandbox.eventually(["sts", "web"]) {
+            $0["status"]["observedGeneration"] == $0["metadata"]["generation"]
+                && $0["status"]["updateRevision"] != $0["status"]["currentRevision"]
+        }
+        let old = set["status"]["currentRevision"].stringValue ?? ""
+        let new = set["status"]["updateRevision"].stringValue ?? ""
+        var pods = try Self.podsByName(sandbox)
+        #expect(pods.values.allSatisfy { $0["metadata"]["labels"]["controller-revision-hash"].stringValue == old })
+        #expect(set["status"]["updatedReplicas"].isNull && set["status"]["currentReplicas"] == 2)
+
+        #expect(try sandbox.kubectl(["delete", "pod", "web-1"]).status == 0)
+        try sandbox.eventually(["sts", "web"]) { $0["status"]["updatedReplicas"] == 1 && $0["status"]["readyReplicas"] == 2 }
+        pods = try Self.podsByName(sandbox)
+        #expect(pods["web-1"]?["spec"]["containers"][0]["image"] == "nginx:1.26")
+        #expect(pods["web-1"]?["metadata"]["labels"]["controller-revision-hash"].stringValue == new)
+        #expect(pods["web-0"]?["spec"]["containers"][0]["image"] == "nginx:1.25")
     }
 }
