@@ -10,8 +10,8 @@ import Synchronization
 /// tolerations admit. Pods are created pinned to their node by required node affinity on
 /// `metadata.name` (the default scheduler binds them), as the real controller does.
 /// Templates are kept as ControllerRevisions; RollingUpdate replaces outdated pods within
-/// `maxUnavailable`, OnDelete only when they are deleted. Status carries the counts
-/// `kubectl rollout status` and `kubectl get ds` read.
+/// `maxUnavailable` (delete, then create: `maxSurge` is not simulated), OnDelete only when
+/// they are deleted. Status carries the counts `kubectl rollout status` and `kubectl get ds` read.
 struct DaemonSetController: Reconciler {
     static let revisionLabel = "controller-revision-hash"
     static let generationLabel = "pod-template-generation"

@@ -11,6 +11,8 @@ import ServiceLifecycle
 /// `FailureTarget`, then `Failed`), success sets `SuccessCriteriaMet` then `Complete`;
 /// `suspend` stops the pods. Finished pods are kept. Finished jobs with
 /// `ttlSecondsAfterFinished` are deleted when it expires (the ttl-after-finished controller).
+/// Failed pods are replaced at once: the real controller's back-off (10 s doubling) would
+/// only make a sandbox slow.
 struct JobController: Reconciler {
     let context: SandboxContext
     let jobs: Informer

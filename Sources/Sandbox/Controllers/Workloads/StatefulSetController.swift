@@ -69,7 +69,10 @@ struct StatefulSetController: Reconciler {
         try await updateStatus(set, pods: visible, revisions: revisions)
         let live = Set([revisions.current.name, update.name] + visible.compactMap { $0.labels[Self.revisionLabel] })
         try await history.truncate(existing, live: live, limit: Int(set["spec"]["revisionHistoryLimit"].intValue ?? 10))
-        return .done
+        // Pods ready but not yet available for minReadySeconds: nothing else will wake us.
+        let minReady = set["spec"]["minReadySeconds"].intValue ?? 0
+        let waiting = visible.contains { PodControl.isReady($0) && !PodControl.isAvailable($0, minReadySeconds: minReady) }
+        return waiting ? .requeue(after: .seconds(1)) : .done
     }
 
     // MARK: pods
