@@ -200,4 +200,27 @@ import Testing
         #expect(pods["web-1"]?["metadata"]["labels"]["controller-revision-hash"].stringValue == new)
         #expect(pods["web-0"]?["spec"]["containers"][0]["image"] == "nginx:1.25")
     }
+
+    @Test func recreatedSetAdoptsOrphanedPods() throws {
+        let sandbox = try MeridianProcess.sandbox(name: "sts-adopt")
+        try sandbox.apply(Self.statefulSet(replicas: 2, policy: "Parallel"))
+        try sandbox.eventually(["sts", "web"]) { $0["status"]["readyReplicas"] == 2 }
+        let before = try Self.podsByName(sandbox).mapValues { $0["metadata"]["uid"].stringValue ?? "" }
+        let orphan = try sandbox.kubectl(["delete", "sts", "web", "--cascade=orphan"])
+        #expect(orphan.status == 0, "\(orphan.error)")
+        try sandbox.eventually(["pods", "-l", "app=nginx"]) { list in
+            list.sortedItems.allSatisfy { ($0["metadata"]["ownerReferences"].arrayValue ?? []).isEmpty }
+        }
+        try sandbox.apply(Self.statefulSet(replicas: 2, policy: "Parallel"))
+        let uid = try sandbox.eventually(["sts", "web"]) { $0["status"]["readyReplicas"] == 2 }["metadata"]["uid"]
+        let pods = try sandbox.eventually(["pods", "-l", "app=nginx"]) { list in
+            list.sortedItems.allSatisfy { $0["metadata"]["ownerReferences"][0]["uid"] == uid }
+        }
+        #expect(pods.sortedItems.count == 2)
+        #expect(
+            Dictionary(
+                uniqueKeysWithValues: pods.sortedItems.map {
+                    ($0["metadata"]["name"].stringValue ?? "", $0["metadata"]["uid"].stringValue ?? "")
+                }) == before)
+    }
 }

@@ -33,9 +33,10 @@ struct ControllerHistory {
         revision.labels[hashLabel] ?? String(revision.name.split(separator: "-").last ?? "")
     }
 
-    /// The owner's revisions, oldest first.
-    func owned(by owner: JSONValue) async -> [JSONValue] {
-        await revisions.list(namespace: owner.namespace).filter { $0.isControlled(by: owner) }.sorted {
+    /// The owner's revisions (adopting orphans its selector matches), oldest first.
+    func owned(by owner: JSONValue, selector: LabelSelector) async throws(KubeClientError) -> [JSONValue] {
+        let all = await revisions.list(namespace: owner.namespace)
+        return try await ControllerRefs.claim(all, type: .controllerRevisions, owner: owner, selector: selector, client: client).sorted {
             (Self.number($0), $0.name) < (Self.number($1), $1.name)
         }
     }

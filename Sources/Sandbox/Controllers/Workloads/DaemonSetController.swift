@@ -63,7 +63,7 @@ struct DaemonSetController: Reconciler {
     func reconcile(_ key: ObjectKey, logger: Logger) async throws -> ReconcileResult {
         guard let set = await sets.get(namespace: key.namespace, name: key.name) else { return .done }
         guard !set.isDeleting, let selector = set.specSelector, !selector.requirements.isEmpty else { return .done }
-        var existing = await history.owned(by: set)
+        var existing = try await history.owned(by: set, selector: selector)
         guard let update = try await history.revision(for: set, type: .daemonSets, existing: existing) else {
             return .requeue(after: .milliseconds(100))
         }
@@ -73,7 +73,9 @@ struct DaemonSetController: Reconciler {
 
         let allNodes = await nodes.list().sorted { $0.name < $1.name }
         var byNode: [String: [JSONValue]] = [:]
-        for pod in await pods.list(namespace: key.namespace) where pod.isControlled(by: set) {
+        let owned = try await ControllerRefs.claim(
+            await pods.list(namespace: key.namespace), type: .pods, owner: set, selector: selector, client: context.client)
+        for pod in owned {
             guard let node = Self.targetNode(pod) else { continue }
             byNode[node, default: []].append(pod)
         }

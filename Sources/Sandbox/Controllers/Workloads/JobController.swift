@@ -45,7 +45,11 @@ struct JobController: Reconciler {
         let now = Date()
         if Self.finishedCondition(job) != nil { return try await expireIfDue(job, now: now) }
         if job.isDeleting { return .done }
-        let owned = await pods.list(namespace: key.namespace).filter { $0.isControlled(by: job) }
+        let candidates = await pods.list(namespace: key.namespace)
+        var owned = candidates.filter { $0.isControlled(by: job) }
+        if let selector = job.specSelector, !selector.requirements.isEmpty {
+            owned = try await ControllerRefs.claim(candidates, type: .pods, owner: job, selector: selector, client: context.client)
+        }
         let nowText = Timestamp.format(now)
         var status = job["status"].objectValue == nil ? JSONValue.emptyObject : job["status"]
         var conditions = status["conditions"].arrayValue ?? []

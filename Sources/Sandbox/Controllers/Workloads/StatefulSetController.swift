@@ -54,7 +54,7 @@ struct StatefulSetController: Reconciler {
     func reconcile(_ key: ObjectKey, logger: Logger) async throws -> ReconcileResult {
         guard let set = await sets.get(namespace: key.namespace, name: key.name) else { return .done }
         guard !set.isDeleting, let selector = set.specSelector, !selector.requirements.isEmpty else { return .done }
-        var existing = await history.owned(by: set)
+        var existing = try await history.owned(by: set, selector: selector)
         guard let update = try await history.revision(for: set, type: .statefulSets, existing: existing) else {
             return .requeue(after: .milliseconds(100))
         }
@@ -63,7 +63,8 @@ struct StatefulSetController: Reconciler {
         let currentName = set["status"]["currentRevision"].stringValue
         let revisions = Revisions(current: existing.first { $0.name == currentName } ?? update, update: update)
 
-        let visible = await pods.list(namespace: key.namespace).filter { $0.isControlled(by: set) }
+        let visible = try await ControllerRefs.claim(
+            await pods.list(namespace: key.namespace), type: .pods, owner: set, selector: selector, client: context.client)
         try await sync(set, pods: visible, revisions: revisions)
         try await deleteScaledDownClaims(set, pods: visible)
         try await updateStatus(set, pods: visible, revisions: revisions)
