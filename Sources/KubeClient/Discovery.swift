@@ -86,7 +86,8 @@ public actor Discovery {
         return (document["resources"].arrayValue ?? []).compactMap { r in
             guard let name = r["name"].stringValue, !name.contains("/"), let kind = r["kind"].stringValue else { return nil }
             return Resource(
-                type: ResourceType(group: group, version: version, resource: name, kind: kind, namespaced: r["namespaced"].boolValue ?? false),
+                type: ResourceType(
+                    group: group, version: version, resource: name, kind: kind, namespaced: r["namespaced"].boolValue ?? false),
                 verbs: (r["verbs"].arrayValue ?? []).compactMap(\.stringValue),
                 shortNames: (r["shortNames"].arrayValue ?? []).compactMap(\.stringValue), preferred: preferred)
         }

@@ -94,7 +94,8 @@ enum ServerAssembly {
 
     static func apiServer(
         dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
-        metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, logger: Logger, onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
+        metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, logger: Logger,
+        onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
     ) throws -> KubeAPIServer {
         do {
             try FileManager.default.createDirectory(

@@ -22,7 +22,9 @@ struct KubeconfigFile {
         self.entries = entries
     }
 
-    init(name: String, server: String, caPEM: String, clientCertificatePEM: String? = nil, clientKeyPEM: String? = nil, token: String? = nil) {
+    init(
+        name: String, server: String, caPEM: String, clientCertificatePEM: String? = nil, clientKeyPEM: String? = nil, token: String? = nil
+    ) {
         self.init(
             entries: [
                 Entry(

@@ -47,6 +47,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Seconds a Job's pod runs before it succeeds.")
     var jobDurationSeconds: Double = 2
 
+    @Option(help: "Pods with this image (any tag) run as real processes of this meridian binary; others are simulated.")
+    var image: String = "ghcr.io/meridian-dev/meridian"
+
     @Option(help: "Write a kubeconfig (context named after the sandbox) to this file.")
     var writeKubeconfig: String?
 
@@ -102,10 +105,14 @@ struct SandboxCommand: AsyncParsableCommand {
                 loadBalancerPrefix: Self.uniquePrefix(for: instance.name, taken: &prefixes))
             configuration.podStartDelay = .milliseconds(podStartDelayMs)
             configuration.jobDuration = .milliseconds(Int(jobDurationSeconds * 1000))
+            configuration.processImage = image
+            configuration.executablePath = Self.executablePath
+            configuration.dataDirectory = instance.dataDir
+            configuration.apiServerHost = host
             let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
             let server = try ServerAssembly.apiServer(
                 dataDir: instance.dataDir, bindAddress: bindAddress, port: instance.port, contextName: instance.name, kubeconfigPath: nil,
-                metrics: metrics, logger: logger,
+                metrics: metrics, logSource: SandboxPodLogs(dataDirectory: instance.dataDir), logger: logger,
                 onListening: { port, pki in
                     announcePort.yield((port, pki))
                     announcePort.finish()
@@ -121,6 +128,11 @@ struct SandboxCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// This binary, which process pods run.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     /// The name's hashed loopback /24, moved along if another sandbox of this process has it.
@@ -174,6 +186,7 @@ struct SandboxRuntime: Service {
         guard let (port, pki) = await iterator.next() else { return }
         var configuration = self.configuration
         configuration.caCertificatePEM = pki.caCertificatePEM
+        configuration.apiServerPort = port
         let client = try KubeClient(
             ClientConfiguration(
                 server: "https://\(host):\(port)", caPEM: pki.caCertificatePEM, clientCertificatePEM: pki.adminCertificatePEM,
@@ -187,5 +200,16 @@ struct SandboxRuntime: Service {
             throw error
         }
         await client.shutdown()
+    }
+}
+
+/// `kubectl logs` in a sandbox: process pods' log files; simulated containers have
+/// written nothing.
+struct SandboxPodLogs: PodLogSource {
+    let dataDirectory: String
+
+    func log(namespace: String, pod: String, uid: String, container: String, node: String) async -> [UInt8]? {
+        let path = PodLogFiles.path(dataDirectory: dataDirectory, namespace: namespace, pod: pod, uid: uid, container: container)
+        return FileManager.default.contents(atPath: path).map { Array($0) } ?? []
     }
 }

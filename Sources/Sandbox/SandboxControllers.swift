@@ -7,6 +7,7 @@ import ServiceLifecycle
 /// They reach the API server only through `KubeClient`, as real ones do.
 public struct SandboxControllers: Service {
     let context: SandboxContext
+    let runtime = ContainerRuntime()
 
     public init(context: SandboxContext) {
         self.context = context
@@ -18,7 +19,7 @@ public struct SandboxControllers: Service {
         services += NodeSimulator.services(context)
         services += NamespaceBootstrap.services(context)
         services += Scheduler.services(context)
-        services += Kubelet.services(context)
+        services += Kubelet.services(context, runtime: runtime)
         services += ReplicaSetController.services(context)
         services += DeploymentController.services(context)
         services += JobController.services(context)
@@ -26,6 +27,8 @@ public struct SandboxControllers: Service {
         services += DaemonSetController.services(context)
         services += CronJobController.services(context)
         services += GarbageCollector.services(context)
+        services += ResourceQuotaController.services(context)
+        services += DisruptionController.services(context)
         return services
     }
 
@@ -33,13 +36,20 @@ public struct SandboxControllers: Service {
         let services = components()
         let informers = context.informers
         // Informers run until cancelled, so graceful shutdown cancels the whole group.
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await informers.run() }
-                for service in services {
-                    group.addTask { try await service.run() }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { await informers.run() }
+                    for service in services {
+                        group.addTask { try await service.run() }
+                    }
                 }
             }
+        } catch {
+            await runtime.stopAll()
+            throw error
         }
+        // Process pods die with the sandbox.
+        await runtime.stopAll()
     }
 }

@@ -15,7 +15,8 @@ import Testing
         -> JSONValue
     {
         [
-            "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(namespace), "labels": labels],
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": ["name": .string(name), "namespace": .string(namespace), "labels": labels],
             "data": data,
         ]
     }
@@ -65,7 +66,8 @@ import Testing
         for i in 0..<7 {
             _ = try await c.create(.configMaps, configMap("cm-\(i)", labels: ["parity": .string(i % 2 == 0 ? "even" : "odd")]))
         }
-        let all = try await c.listAll(.configMaps, namespace: "default", options: ListOptions(labelSelector: "parity in (even,odd)"), pageSize: 3)
+        let all = try await c.listAll(
+            .configMaps, namespace: "default", options: ListOptions(labelSelector: "parity in (even,odd)"), pageSize: 3)
         #expect(all.items.map { $0["metadata"]["name"].stringValue ?? "" } == (0..<7).map { "cm-\($0)" })
         let first = try await c.list(.configMaps, namespace: "default", options: ListOptions(limit: 3))
         #expect(first.items.count == 3)
@@ -97,7 +99,8 @@ import Testing
         var server = try MeridianProcess.apiserver(dataDir: dir, extra: ["--port", String(port)])
         let c = try client(server)
         let seen = EventLog()
-        let informer = Informer(client: c, type: .configMaps, namespace: "default", labelSelector: "app=informed", logger: Logger(label: "test"))
+        let informer = Informer(
+            client: c, type: .configMaps, namespace: "default", labelSelector: "app=informed", logger: Logger(label: "test"))
         informer.addHandler { event in
             switch event {
             case .added(let o): seen.append("added \(o["metadata"]["name"].stringValue ?? "")")

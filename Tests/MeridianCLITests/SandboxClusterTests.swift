@@ -193,7 +193,8 @@ import Testing
         }
         // Separate clusters: an object in one is not in another.
         try fleet.kubectl(["--context", "fleet-2", "create", "configmap", "only-here"])
-        #expect(try fleet.kubectl(["--context", "fleet-2", "get", "configmap", "only-here", "-o", "name"]).output == "configmap/only-here\n")
+        #expect(
+            try fleet.kubectl(["--context", "fleet-2", "get", "configmap", "only-here", "-o", "name"]).output == "configmap/only-here\n")
         #expect(try fleet.kubectl(["--context", "fleet-3", "get", "configmap", "only-here"]).status != 0)
     }
 }

@@ -11,6 +11,10 @@ struct Admission: Sendable {
     private var isService: Bool { def.group.isEmpty && def.resource == "services" }
 
     func admitCreate(_ object: inout JSONValue) async throws(StatusError) {
+        if def.namespaced, let namespace = object["metadata"]["namespace"].stringValue {
+            if def.group.isEmpty && def.resource == "pods" { try await applyLimitRanges(&object, namespace: namespace) }
+            try await checkQuota(object, namespace: namespace)
+        }
         if isService { try await allocateService(&object) }
         if isCRD {
             let errs = CustomResourceDefinitions.validate(object)

@@ -28,8 +28,9 @@ enum PodLogs {
             throw StatusError.badRequest(
                 "a container name must be specified for pod \(name), choose one of: [\(containers.joined(separator: " "))]")
         }
-        guard let source, var log = await source.log(
-            namespace: namespace, pod: name, uid: pod["metadata"]["uid"].stringValue ?? "", container: container, node: node)
+        guard let source,
+            var log = await source.log(
+                namespace: namespace, pod: name, uid: pod["metadata"]["uid"].stringValue ?? "", container: container, node: node)
         else {
             throw StatusError(code: 404, reason: .notFound, message: "pods \"\(name)\" has no logs: no kubelet serves this node")
         }

@@ -235,7 +235,8 @@ extension ResourceEndpoint {
             return APIResponder.json(
                 ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201], status: .created)
         case ("pods", "eviction"):
-            // No disruption budgets are enforced here: an eviction is a delete.
+            let pod = try await storage.get(def, namespace: namespace, name: name)
+            try await Eviction(storage: storage).admit(pod)
             _ = try await storage.delete(def, namespace: namespace, name: name, options: DeleteOptions())
             return APIResponder.json(
                 ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201], status: .created)

@@ -21,6 +21,8 @@ struct NodeSimulator: Service {
         while !Task.isCancelled {
             do {
                 for index in 1..<(config.nodeCount + 1) { try await register(index) }
+                context.logger.info(
+                    "nodes registered", metadata: ["meridian.sandbox": "\(config.name)", "meridian.nodes": "\(config.nodeCount)"])
                 break
             } catch {
                 context.logger.warning("cannot register nodes", metadata: ["error": "\(error)"])

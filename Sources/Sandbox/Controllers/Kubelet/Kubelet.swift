@@ -19,12 +19,17 @@ struct Kubelet: Reconciler {
     let pods: Informer
     let events: EventRecorder
     let state = KubeletState()
+    let runtime: ContainerRuntime
+    /// The kubelet's own queue: process exits put their pod back on it.
+    let queue: WorkQueue<ObjectKey>
 
-    static func services(_ context: SandboxContext) -> [any Service] {
-        let reconciler = Kubelet(context: context, pods: context.informers.informer(for: .pods), events: context.recorder("kubelet"))
+    static func services(_ context: SandboxContext, runtime: ContainerRuntime) -> [any Service] {
+        let queue = WorkQueue<ObjectKey>()
+        let reconciler = Kubelet(
+            context: context, pods: context.informers.informer(for: .pods), events: context.recorder("kubelet"), runtime: runtime,
+            queue: queue)
         let controller = Controller(
-            name: "kubelet", reconciler: reconciler, informers: [reconciler.pods], workers: 4, logger: context.logger)
-        let queue = controller.queue
+            name: "kubelet", reconciler: reconciler, queue: queue, informers: [reconciler.pods], workers: 4, logger: context.logger)
         let configuration = context.configuration
         reconciler.pods.addHandler { event in
             let pod = event.object
@@ -41,6 +46,7 @@ struct Kubelet: Reconciler {
             await state.forget(key)
             return .done
         }
+        if isProcessPod(pod) { return try await reconcileProcessPod(pod, key: key, nodeIndex: nodeIndex) }
         if pod.isDeleting { return try await finishDeletion(pod, key: key) }
         let phase = pod["status"]["phase"].stringValue ?? "Pending"
         switch phase {
@@ -112,7 +118,7 @@ struct Kubelet: Reconciler {
     }
 
     /// Containers stop at once, so the kubelet confirms the deletion (grace period 0).
-    private func finishDeletion(_ pod: JSONValue, key: ObjectKey) async throws -> ReconcileResult {
+    func finishDeletion(_ pod: JSONValue, key: ObjectKey) async throws -> ReconcileResult {
         if !pod.finalizers.isEmpty { return .done }
         for container in pod["spec"]["containers"].arrayValue ?? [] where pod["status"]["phase"].stringValue == "Running" {
             await events.record(pod, reason: "Killing", message: "Stopping container \(container["name"].stringValue ?? "")")

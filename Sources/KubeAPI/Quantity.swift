@@ -1,9 +1,8 @@
 import Foundation
-import KubeAPI
 
 /// Kubernetes resource quantities (`500m`, `2`, `128Mi`, `1G`, `1e3`) as integers in
 /// milli-units, enough for requests, limits, capacity and quota arithmetic.
-enum Quantity {
+public enum Quantity {
     private static let binary: [String: Int64] = [
         "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "Pi": 1 << 50, "Ei": 1 << 60,
     ]
@@ -12,13 +11,13 @@ enum Quantity {
     ]
 
     /// Milli-units: "500m" → 500, "2" → 2000, "1Ki" → 1_024_000. Nil when unparsable.
-    static func milli(_ value: JSONValue) -> Int64? {
+    public static func milli(_ value: JSONValue) -> Int64? {
         if let i = value.intValue { return i * 1000 }
         guard let text = value.stringValue else { return nil }
         return milli(text)
     }
 
-    static func milli(_ text: String) -> Int64? {
+    public static func milli(_ text: String) -> Int64? {
         let s = text.trimmingCharacters(in: .whitespaces)
         guard !s.isEmpty else { return nil }
         var numberEnd = s.endIndex
@@ -35,12 +34,12 @@ enum Quantity {
     }
 
     /// Formats milli-units the way the API prints them: whole units when exact, else `m`.
-    static func format(milli: Int64) -> String {
+    public static func format(milli: Int64) -> String {
         milli % 1000 == 0 ? String(milli / 1000) : "\(milli)m"
     }
 
     /// Formats bytes (milli-units / 1000) with the largest exact binary suffix.
-    static func formatBytes(milli: Int64) -> String {
+    public static func formatBytes(milli: Int64) -> String {
         let bytes = milli / 1000
         for (suffix, size) in binary.sorted(by: { $0.value > $1.value }) where bytes != 0 && bytes % size == 0 {
             return "\(bytes / size)\(suffix)"
@@ -49,31 +48,3 @@ enum Quantity {
     }
 }
 
-/// The resource requests of a pod: the sum over containers, or the largest init
-/// container if bigger, as the scheduler counts them.
-struct PodRequests: Equatable {
-    var cpuMilli: Int64 = 0
-    var memoryMilli: Int64 = 0
-
-    init(cpuMilli: Int64 = 0, memoryMilli: Int64 = 0) {
-        self.cpuMilli = cpuMilli
-        self.memoryMilli = memoryMilli
-    }
-
-    init(pod: JSONValue) {
-        func requests(_ c: JSONValue) -> (Int64, Int64) {
-            let r = c["resources"]["requests"]
-            return (Quantity.milli(r["cpu"]) ?? 0, Quantity.milli(r["memory"]) ?? 0)
-        }
-        for c in pod["spec"]["containers"].arrayValue ?? [] {
-            let (cpu, mem) = requests(c)
-            cpuMilli += cpu
-            memoryMilli += mem
-        }
-        for c in pod["spec"]["initContainers"].arrayValue ?? [] {
-            let (cpu, mem) = requests(c)
-            cpuMilli = max(cpuMilli, cpu)
-            memoryMilli = max(memoryMilli, mem)
-        }
-    }
-}
