@@ -107,4 +107,35 @@ import Testing
         try sandbox.eventually(["pods", "-l", "app=logs"]) { $0["items"].arrayValue?.count == 1 }
         #expect(try Self.podsByNode(sandbox).keys.sorted() == ["ds-evict-node-1"])
     }
+
+    @Test func surgeStartsTheNewPodBeforeTheOldOneGoes() throws {
+        let sandbox = try MeridianProcess.sandbox(name: "ds-surge")
+        let manifest = Self.daemonSet().replacingOccurrences(
+            of: "  selector:", with: "  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n  selector:"
+        )
+        try sandbox.apply(manifest)
+        #expect(try sandbox.kubectl(["rollout", "status", "ds/logs", "--timeout=60s"]).status == 0)
+        #expect(try sandbox.kubectl(["set", "image", "ds/logs", "agent=fluentd:1.17"]).status == 0)
+        // Every node keeps a ready pod throughout; some node runs two at some point.
+        var sawTwo = false
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let byNode = try Self.podsByNode(sandbox)
+            for (node, pods) in byNode {
+                let ready = pods.contains { pod in
+                    (pod["status"]["conditions"].arrayValue ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
+                }
+                #expect(ready, "no ready pod on \(node)")
+                if pods.count > 1 { sawTwo = true }
+            }
+            let images = byNode.values.flatMap { $0 }.map { $0["spec"]["containers"][0]["image"].stringValue ?? "" }
+            if images.count == 3, images.allSatisfy({ $0 == "fluentd:1.17" }) { break }
+            usleep(50_000)
+        }
+        #expect(sawTwo)
+        let rollout = try sandbox.kubectl(["rollout", "status", "ds/logs", "--timeout=60s"])
+        #expect(rollout.output.contains("successfully rolled out"), "\(rollout.output) \(rollout.error)")
+        let status = try sandbox.json(["ds", "logs"])["status"]
+        #expect(status["updatedNumberScheduled"] == 3 && status["numberAvailable"] == 3 && status["currentNumberScheduled"] == 3)
+    }
 }

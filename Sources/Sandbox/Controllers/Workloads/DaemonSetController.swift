@@ -10,8 +10,8 @@ import Synchronization
 /// tolerations admit. Pods are created pinned to their node by required node affinity on
 /// `metadata.name` (the default scheduler binds them), as the real controller does.
 /// Templates are kept as ControllerRevisions; RollingUpdate replaces outdated pods within
-/// `maxUnavailable` (delete, then create: `maxSurge` is not simulated), OnDelete only when
-/// they are deleted. Status carries the counts `kubectl rollout status` and `kubectl get ds` read.
+/// `maxUnavailable` (delete, then create) or `maxSurge` (create, then delete), OnDelete only
+/// when they are deleted. Status carries the counts `kubectl rollout status` and `kubectl get ds` read.
 struct DaemonSetController: Reconciler {
     static let revisionLabel = "controller-revision-hash"
     static let generationLabel = "pod-template-generation"
@@ -119,7 +119,7 @@ struct DaemonSetController: Reconciler {
 
     /// Creates missing pods, replaces failed ones, removes duplicates and pods on nodes
     /// that no longer admit them.
-    private func manage(_ set: JSONValue, placements: [Placement], hash: String) async throws {
+    func manage(_ set: JSONValue, placements: [Placement], hash: String) async throws {
         for p in placements {
             if p.shouldRun {
                 let failed = p.pods.filter { $0["status"]["phase"].stringValue == "Failed" }
@@ -133,32 +133,12 @@ struct DaemonSetController: Reconciler {
                 if running.isEmpty, p.creating == 0 {
                     try await create(set, node: p.node, hash: hash, key: p.key)
                 } else if running.count > 1 {
-                    for pod in running.dropFirst() { try await delete(pod, of: set, key: p.key) }
+                    let keep = Self.podsToKeep(running, hash: hash, surge: Self.surge(set, desired: placements) > 0)
+                    for pod in running where !keep.contains(pod.uid) { try await delete(pod, of: set, key: p.key) }
                 }
             } else if !p.shouldContinue {
                 for pod in p.pods { try await delete(pod, of: set, key: p.key) }
             }
-        }
-    }
-
-    /// RollingUpdate: deletes outdated pods (unavailable ones first) while at most
-    /// `maxUnavailable` nodes lack an available pod; `manage` then creates their replacements.
-    private func rollingUpdate(_ set: JSONValue, placements: [Placement], hash: String) async throws {
-        let minReady = set["spec"]["minReadySeconds"].intValue ?? 0
-        let desired = placements.filter(\.shouldRun)
-        var maxUnavailable = RolloutMath.resolve(
-            set["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"], total: desired.count, roundUp: true, defaultValue: "1")
-        if maxUnavailable == 0 { maxUnavailable = 1 }
-        func available(_ p: Placement) -> Bool { p.pods.first.map { PodControl.isAvailable($0, minReadySeconds: minReady) } ?? false }
-        var unavailable = desired.filter { !available($0) }.count
-        let outdated = desired.filter { p in p.pods.first.map { $0.labels[Self.revisionLabel] != hash } ?? false }
-        for p in outdated where !available(p) {
-            try await delete(p.pods[0], of: set, key: p.key)
-        }
-        for p in outdated where available(p) {
-            guard unavailable < maxUnavailable else { break }
-            try await delete(p.pods[0], of: set, key: p.key)
-            unavailable += 1
         }
     }
 }
