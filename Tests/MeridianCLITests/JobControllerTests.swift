@@ -141,4 +141,22 @@ import Testing
         // It did finish first.
         #expect(try sandbox.events(about: "Job", "brief").contains { $0.reason == "Completed" })
     }
+
+    @Test func podFailurePolicyFailsTheJobOnAMatchingExitCode() throws {
+        let sandbox = try MeridianProcess.sandbox(name: "job-policy", extra: ["--job-duration-seconds", "0.2"])
+        try sandbox.apply(
+            Self.job(
+                "strict", spec: "podFailurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [1]}}]}",
+                podAnnotations: "{sandbox.meridian.dev/exit-code: \"1\"}"))
+        let job = try sandbox.eventually(["job", "strict"]) { $0.conditionStatus("Failed") == "True" }
+        let failed = (job["status"]["conditions"].arrayValue ?? []).first { $0["type"] == "Failed" }
+        #expect(failed?["reason"] == "PodFailurePolicy")
+        let pod = try sandbox.json(["pods", "-l", "job-name=strict"]).sortedItems
+        #expect(pod.count == 1)
+        let podName = pod.first?["metadata"]["name"].stringValue ?? ""
+        #expect(
+            failed?["message"].stringValue
+                == "Container work for pod default/\(podName) failed with exit code 1 matching FailJob rule at index 0")
+        #expect(job["status"]["failed"] == 1)
+    }
 }

@@ -80,4 +80,38 @@ import Testing
         #expect(JobProgress.parseIndexes(text) == indexes)
         #expect(JobProgress.formatIndexes(indexes) == text)
     }
+
+    static func failed(exitCode: Int64, container: String = "main") -> JSONValue {
+        var p = pod("Failed")
+        p["metadata"]["namespace"] = "default"
+        p["status"]["containerStatuses"] = [["name": .string(container), "state": ["terminated": ["exitCode": .int(exitCode)]]]]
+        return p
+    }
+
+    @Test func podFailurePolicyFailsIgnoresOrCounts() {
+        let policy: JSONValue = [
+            "rules": [
+                ["action": "FailJob", "onExitCodes": ["containerName": "main", "operator": "In", "values": [42]]],
+                ["action": "Ignore", "onPodConditions": [["type": "DisruptionTarget"]]],
+                ["action": "Ignore", "onExitCodes": ["operator": "In", "values": [3]]],
+            ]
+        ]
+        let job = Self.job(["completions": 1, "backoffLimit": 0, "podFailurePolicy": policy])
+        let fatal = Self.failed(exitCode: 42)
+        let name = fatal["metadata"]["name"].stringValue ?? ""
+        #expect(
+            JobProgress(job: job, pods: [fatal], now: Self.now).outcome
+                == .failed(
+                    reason: "PodFailurePolicy",
+                    message: "Container main for pod default/\(name) failed with exit code 42 matching FailJob rule at index 0"))
+        // Ignored failures do not count towards the backoff limit.
+        var disrupted = Self.failed(exitCode: 1)
+        disrupted["status"]["conditions"] = [["type": "DisruptionTarget", "status": "True"]]
+        let ignored = JobProgress(job: job, pods: [disrupted, Self.failed(exitCode: 3)], now: Self.now)
+        #expect(ignored.failed == 0 && ignored.outcome == .running)
+        // Anything else counts: backoffLimit 0 is exceeded by one.
+        #expect(
+            JobProgress(job: job, pods: [Self.failed(exitCode: 42, container: "side")], now: Self.now).outcome
+                == .failed(reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit"))
+    }
 }

@@ -33,7 +33,18 @@ struct JobProgress {
         ready = active.filter(PodControl.isReady).count
         let succeededPods = pods.filter { $0["status"]["phase"].stringValue == "Succeeded" }
         let failedPods = pods.filter { $0["status"]["phase"].stringValue == "Failed" }
-        failed = max(Int(status["failed"].intValue ?? 0), failedPods.count)
+        var counted = 0
+        var failJob: String?
+        for pod in failedPods {
+            switch PodFailurePolicy.action(for: pod, job: job) {
+            case .failJob(let message):
+                failJob = failJob ?? message
+                counted += 1
+            case .ignore: break
+            case .count: counted += 1
+            }
+        }
+        failed = max(Int(status["failed"].intValue ?? 0), counted)
         let completions = spec["completions"].intValue.map(Int.init)
         if Self.isIndexed(job), let completions {
             var done = Self.parseIndexes(status["completedIndexes"].stringValue ?? "")
@@ -45,7 +56,9 @@ struct JobProgress {
             succeeded = max(Int(status["succeeded"].intValue ?? 0), succeededPods.count)
         }
         outcome = .running
-        if failed > Int(spec["backoffLimit"].intValue ?? 6) {
+        if let failJob {
+            outcome = .failed(reason: "PodFailurePolicy", message: failJob)
+        } else if failed > Int(spec["backoffLimit"].intValue ?? 6) {
             outcome = .failed(reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit")
         } else if let deadline = spec["activeDeadlineSeconds"].intValue,
             let start = status["startTime"].stringValue.flatMap(Timestamp.parse),
