@@ -10,10 +10,9 @@ import ServiceLifecycle
 /// at a time; `backoffLimit` failed pods or `activeDeadlineSeconds` fail the job (first
 /// `FailureTarget`, then `Failed`), success sets `SuccessCriteriaMet` then `Complete`;
 /// `podFailurePolicy` can fail it at once or ignore a failure; `suspend` stops the pods.
-/// Finished pods are kept. Finished jobs with
-/// `ttlSecondsAfterFinished` are deleted when it expires (the ttl-after-finished controller).
-/// Failed pods are replaced at once: the real controller's back-off (10 s doubling) would
-/// only make a sandbox slow.
+/// Finished pods are kept. Finished jobs with `ttlSecondsAfterFinished` are deleted when
+/// it expires (the ttl-after-finished controller). Failed pods are replaced at once: the
+/// real controller's back-off (10 s doubling) would only make a sandbox slow.
 struct JobController: Reconciler {
     let context: SandboxContext
     let jobs: Informer
