@@ -6,22 +6,22 @@ import Yams
 /// was read. Comments are not kept (kubectl drops them too), and flow collections come back
 /// in block style (Yams' composer does not record collection styles).
 struct KubeconfigDocument {
-    var root: Node.Mapping
+    var root: Yams.Node.Mapping
 
-    init(root: Node.Mapping) {
+    init(root: Yams.Node.Mapping) {
         self.root = root
     }
 
     /// kubectl's layout for a new file.
     init() {
         self.init(
-            root: Node.Mapping([
+            root: Yams.Node.Mapping([
                 (Self.key("apiVersion"), Self.string("v1")),
                 (Self.key("clusters"), Self.emptySequence),
                 (Self.key("contexts"), Self.emptySequence),
                 (Self.key("current-context"), Self.string("")),
                 (Self.key("kind"), Self.string("Config")),
-                (Self.key("preferences"), .mapping(Node.Mapping([]))),
+                (Self.key("preferences"), .mapping(Yams.Node.Mapping([]))),
                 (Self.key("users"), Self.emptySequence),
             ]))
     }
@@ -31,7 +31,7 @@ struct KubeconfigDocument {
     }
 
     init(yaml: String) throws(Invalid) {
-        let node: Node?
+        let node: Yams.Node?
         do {
             node = try Yams.compose(yaml: yaml)
         } catch {
@@ -56,26 +56,26 @@ struct KubeconfigDocument {
 
     /// Runs `edit` on the `specKey` mapping of the entry called `name` in `section`,
     /// creating the entry (appended, keys in kubectl's order) if there is none.
-    mutating func upsert(section: String, specKey: String, name: String, edit: (inout Node.Mapping) -> Void) {
-        var entries: Node.Sequence
+    mutating func upsert(section: String, specKey: String, name: String, edit: (inout Yams.Node.Mapping) -> Void) {
+        var entries: Yams.Node.Sequence
         if case .sequence(let existing)? = root[section] {
             entries = existing
         } else {
-            entries = Node.Sequence([])
+            entries = Yams.Node.Sequence([])
         }
         if let index = entries.firstIndex(where: { $0.mapping?["name"]?.string == name }), var entry = entries[index].mapping {
-            var spec = entry[specKey]?.mapping ?? Node.Mapping([])
+            var spec = entry[specKey]?.mapping ?? Yams.Node.Mapping([])
             // Should Yams start recording styles, an empty `{}` must not keep new keys in flow style.
             if spec.isEmpty { spec.style = .any }
             edit(&spec)
             entry[specKey] = .mapping(spec)
             entries[index] = .mapping(entry)
         } else {
-            var spec = Node.Mapping([])
+            var spec = Yams.Node.Mapping([])
             edit(&spec)
-            let specPair = (Self.key(specKey), Node.mapping(spec))
+            let specPair = (Self.key(specKey), Yams.Node.mapping(spec))
             let namePair = (Self.key("name"), Self.string(name))
-            entries.append(.mapping(Node.Mapping(specKey < "name" ? [specPair, namePair] : [namePair, specPair])))
+            entries.append(.mapping(Yams.Node.Mapping(specKey < "name" ? [specPair, namePair] : [namePair, specPair])))
             // Likewise for an empty `[]` taking a first entry.
             if entries.count == 1 { entries.style = .any }
         }
@@ -86,21 +86,21 @@ struct KubeconfigDocument {
         root["current-context"] = Self.string(name)
     }
 
-    static func isNull(_ node: Node) -> Bool {
+    static func isNull(_ node: Yams.Node) -> Bool {
         node.tag.description == Tag.Name.null.rawValue
     }
 
-    static var emptySequence: Node { .sequence(Node.Sequence([])) }
+    static var emptySequence: Yams.Node { .sequence(Yams.Node.Sequence([])) }
 
-    static func key(_ text: String) -> Node { .scalar(Node.Scalar(text)) }
+    static func key(_ text: String) -> Yams.Node { .scalar(Yams.Node.Scalar(text)) }
 
     /// A string scalar that reads back as a string: quoted when its plain form would be a
     /// bool, number, null or timestamp, including YAML 1.1's `y`/`n` that Go's YAML parser
     /// (and so kubectl) treats as booleans.
-    static func string(_ text: String) -> Node {
-        if ["y", "Y", "n", "N"].contains(text) { return .scalar(Node.Scalar(text, Tag(.str), .singleQuoted)) }
+    static func string(_ text: String) -> Yams.Node {
+        if ["y", "Y", "n", "N"].contains(text) { return .scalar(Yams.Node.Scalar(text, Tag(.str), .singleQuoted)) }
         return .scalar(text.represented())
     }
 
-    static func bool(_ value: Bool) -> Node { .scalar(Node.Scalar(value ? "true" : "false")) }
+    static func bool(_ value: Bool) -> Yams.Node { .scalar(Yams.Node.Scalar(value ? "true" : "false")) }
 }

@@ -159,6 +159,36 @@ import Testing
     }
 }
 
+extension KubeClientIntegrationTests {
+    @Test func typedResourcesRoundTrip() async throws {
+        let server = try MeridianProcess.apiserver()
+        let c = try client(server)
+        defer { Task { await c.shutdown() } }
+        var secret = Secret(name: "creds", namespace: "default")
+        secret.data = ["token": Data("s3cret".utf8)]
+        secret.labels = ["app": "typed"]
+        let created = try await c.create(secret)
+        #expect(created.string("token") == "s3cret")
+        #expect(created.type == "Opaque")
+        #expect(try await c.get(Secret.self, namespace: "default", name: "creds").labels == ["app": "typed"])
+        // The wire form is base64, as kubectl shows it.
+        let raw = try server.kubectl(["get", "secret", "creds", "-o", "jsonpath={.data.token}"])
+        #expect(raw.output == Data("s3cret".utf8).base64EncodedString())
+
+        var lease = Lease(name: "leader", namespace: "default")
+        lease.holderIdentity = "replica-a"
+        lease.leaseDurationSeconds = 15
+        let renewed = Date(timeIntervalSince1970: 1_800_000_000.25)
+        lease.renewTime = renewed
+        let stored = try await c.create(lease)
+        #expect(stored.holderIdentity == "replica-a")
+        #expect(stored.leaseDurationSeconds == 15)
+        #expect(abs((stored.renewTime?.timeIntervalSince1970 ?? 0) - renewed.timeIntervalSince1970) < 0.001)
+        #expect(try await c.list(Lease.self, namespace: "default").map(\.name) == ["leader"])
+        #expect(try await c.getIfExists(Secret.self, namespace: "default", name: "absent") == nil)
+    }
+}
+
 /// Strings appended from informer handlers (synchronous, any thread).
 final class EventLog: Sendable {
     private let lines = Mutex<[String]>([])

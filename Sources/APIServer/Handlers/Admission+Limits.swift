@@ -7,6 +7,18 @@ import KubeAPI
 extension Admission {
     static let computeResources = ["cpu", "memory"]
 
+    /// The name admission errors show: kube-apiserver admits before it generates names, so
+    /// a generated name shows as its `generateName` prefix.
+    static func displayName(_ object: JSONValue) -> String {
+        let name = object["metadata"]["name"].stringValue ?? ""
+        if let prefix = object["metadata"]["generateName"].stringValue, !prefix.isEmpty,
+            name.isEmpty || (name.hasPrefix(prefix) && name.count == prefix.count + 5)
+        {
+            return prefix
+        }
+        return name
+    }
+
     // MARK: LimitRanger
 
     func applyLimitRanges(_ pod: inout JSONValue, namespace: String) async throws(StatusError) {
@@ -52,7 +64,7 @@ extension Admission {
             pod["spec"][field] = .array(containers)
         }
         if !violations.isEmpty {
-            let name = pod["metadata"]["name"].stringValue ?? ""
+            let name = Self.displayName(pod)
             let text = violations.count == 1 ? violations[0] : "[\(violations.joined(separator: ", "))]"
             throw StatusError(code: 403, reason: .forbidden, message: "pods \"\(name)\" is forbidden: \(text)")
         }
@@ -144,7 +156,7 @@ extension Admission {
         ).items
         guard !quotas.isEmpty else { return }
         let delta = quotaDelta(object)
-        let name = object["metadata"]["name"].stringValue ?? object["metadata"]["generateName"].stringValue ?? ""
+        let name = Self.displayName(object)
         var existing: [JSONValue]?
         for quota in quotas.sorted(by: { ($0["metadata"]["name"].stringValue ?? "") < ($1["metadata"]["name"].stringValue ?? "") }) {
             let hard = (quota["spec"]["hard"].objectValue ?? [:]).compactMapValues { Quantity.milli($0) }
