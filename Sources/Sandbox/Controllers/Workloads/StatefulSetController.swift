@@ -45,7 +45,7 @@ struct StatefulSetController: Reconciler {
         return [controller]
     }
 
-    /// What one pass decided about the pods, for the status it writes.
+    /// The revision the pods are at (`status.currentRevision`) and the one the template asks for.
     struct Revisions {
         var current: JSONValue
         var update: JSONValue
