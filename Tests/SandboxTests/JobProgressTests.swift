@@ -35,7 +35,9 @@ import Testing
 
     @Test func succeedsAtCompletions() {
         let job = Self.job(["completions": 2])
-        #expect(JobProgress(job: job, pods: [Self.pod("Succeeded"), Self.pod("Succeeded")], now: Self.now).outcome == .succeeded)
+        #expect(
+            JobProgress(job: job, pods: [Self.pod("Succeeded"), Self.pod("Succeeded")], now: Self.now).outcome
+                == JobProgress.completionsReached)
     }
 
     @Test func countsNeverGoDown() {
@@ -49,7 +51,9 @@ import Testing
         let running = JobProgress(job: job, pods: [Self.pod("Succeeded"), Self.pod("Running")], now: Self.now)
         #expect(running.outcome == .running)
         #expect(running.podsToStart(job: job, running: 1) == 0)
-        #expect(JobProgress(job: job, pods: [Self.pod("Succeeded"), Self.pod("Succeeded")], now: Self.now).outcome == .succeeded)
+        #expect(
+            JobProgress(job: job, pods: [Self.pod("Succeeded"), Self.pod("Succeeded")], now: Self.now).outcome
+                == JobProgress.completionsReached)
     }
 
     @Test func failsPastTheBackoffLimitOrTheDeadline() {
@@ -113,5 +117,16 @@ import Testing
         #expect(
             JobProgress(job: job, pods: [Self.failed(exitCode: 42, container: "side")], now: Self.now).outcome
                 == .failed(reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit"))
+    }
+
+    @Test func successPolicyCompletesAnIndexedJobEarly() {
+        let policy: JSONValue = ["rules": [["succeededIndexes": "0-2", "succeededCount": 2], ["succeededIndexes": "4"]]]
+        let job = Self.job(["completions": 5, "parallelism": 5, "completionMode": "Indexed", "successPolicy": policy])
+        let one = JobProgress(job: job, pods: [Self.pod("Succeeded", index: 0), Self.pod("Running", index: 1)], now: Self.now)
+        #expect(one.outcome == .running)
+        let two = JobProgress(job: job, pods: [Self.pod("Succeeded", index: 0), Self.pod("Succeeded", index: 2)], now: Self.now)
+        #expect(two.outcome == .succeeded(reason: "SuccessPolicy", message: "Matched rules at index 0"))
+        let leader = JobProgress(job: job, pods: [Self.pod("Succeeded", index: 4)], now: Self.now)
+        #expect(leader.outcome == .succeeded(reason: "SuccessPolicy", message: "Matched rules at index 1"))
     }
 }

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// (Indexed: `<job>-<index>-<random>`) until `completions` succeed, at most `parallelism`
 /// at a time; `backoffLimit` failed pods or `activeDeadlineSeconds` fail the job (first
 /// `FailureTarget`, then `Failed`), success sets `SuccessCriteriaMet` then `Complete`;
-/// `podFailurePolicy` can fail it at once or ignore a failure; `suspend` stops the pods.
+/// `podFailurePolicy` can fail it at once or ignore a failure, an Indexed job's
+/// `successPolicy` can complete it early; `suspend` stops the pods.
 /// Finished pods are kept. Finished jobs with `ttlSecondsAfterFinished` are deleted when
 /// it expires (the ttl-after-finished controller). Failed pods are replaced at once: the
 /// real controller's back-off (10 s doubling) would only make a sandbox slow.
@@ -79,12 +80,11 @@ struct JobController: Reconciler {
             active = []
             conditions = Self.setCondition(conditions, "Failed", reason: reason, message: message, now: nowText)
             await events.record(job, type: .warning, reason: reason, message: message)
-        case .succeeded:
-            let message = "Reached expected number of succeeded pods"
-            conditions = Self.setCondition(conditions, "SuccessCriteriaMet", reason: "CompletionsReached", message: message, now: nowText)
+        case .succeeded(let reason, let message):
+            conditions = Self.setCondition(conditions, "SuccessCriteriaMet", reason: reason, message: message, now: nowText)
             try await delete(active, of: job, key: key)
             active = []
-            conditions = Self.setCondition(conditions, "Complete", reason: "CompletionsReached", message: message, now: nowText)
+            conditions = Self.setCondition(conditions, "Complete", reason: reason, message: message, now: nowText)
             status["completionTime"] = .string(nowText)
             await events.record(job, reason: "Completed", message: "Job completed")
         case .running where suspended:

@@ -13,7 +13,7 @@ struct JobProgress {
 
     enum Outcome: Equatable {
         case running
-        case succeeded
+        case succeeded(reason: String, message: String)
         case failed(reason: String, message: String)
     }
 
@@ -65,12 +65,29 @@ struct JobProgress {
             now.timeIntervalSince(start) >= Double(deadline)
         {
             outcome = .failed(reason: "DeadlineExceeded", message: "Job was active longer than specified deadline")
+        } else if let rule = Self.matchedSuccessRule(job, completed: completedIndexes ?? []) {
+            outcome = .succeeded(reason: "SuccessPolicy", message: "Matched rules at index \(rule)")
         } else if let completions {
-            if succeeded >= completions { outcome = .succeeded }
+            if succeeded >= completions { outcome = Self.completionsReached }
         } else if succeeded > 0, active.isEmpty {
             // A work-queue job (no completions) is done once a pod succeeded and the rest stopped.
-            outcome = .succeeded
+            outcome = Self.completionsReached
         }
+    }
+
+    static let completionsReached = Outcome.succeeded(reason: "CompletionsReached", message: "Reached expected number of succeeded pods")
+
+    /// Indexed jobs' `spec.successPolicy`: the first rule whose `succeededIndexes` (all
+    /// indexes when omitted) have at least `succeededCount` (all of them when omitted) done.
+    static func matchedSuccessRule(_ job: JSONValue, completed: Set<Int>) -> Int? {
+        guard isIndexed(job), let rules = job["spec"]["successPolicy"]["rules"].arrayValue else { return nil }
+        let completions = Int(job["spec"]["completions"].intValue ?? 0)
+        for (index, rule) in rules.enumerated() {
+            let indexes = rule["succeededIndexes"].stringValue.map(parseIndexes) ?? Set(0..<max(completions, 0))
+            let needed = rule["succeededCount"].intValue.map(Int.init) ?? indexes.count
+            if needed > 0, completed.intersection(indexes).count >= needed { return index }
+        }
+        return nil
     }
 
     static func isIndexed(_ job: JSONValue) -> Bool { job["spec"]["completionMode"].stringValue == "Indexed" }
