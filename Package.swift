@@ -88,6 +88,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .target(name: "FederationAPI", dependencies: ["KubeAPI", "KubeClient"], swiftSettings: strict),
+        .target(
+            name: "Federation",
+            dependencies: [
+                "FederationAPI", "KubeClient", "KubeAPI", "Reconcile",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "meridian-loadgen",
             dependencies: [
@@ -99,7 +109,7 @@ let package = Package(
         .target(
             name: "MeridianCLI",
             dependencies: [
-                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox",
+                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox", "Federation", "FederationAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +125,7 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "KubeClient"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI"]),
         .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient"]),
     ]
 )

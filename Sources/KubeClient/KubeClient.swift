@@ -12,9 +12,11 @@ public struct KubeClient: Sendable {
         self.transport = transport
     }
 
-    public init(_ configuration: ClientConfiguration, maxConnections: Int = 8) throws(KubeClientError) {
+    public init(_ configuration: ClientConfiguration, maxConnections: Int = 8, connectTimeout: TimeAmount = .seconds(10))
+        throws(KubeClientError)
+    {
         do {
-            transport = try KubeHTTPClient(configuration, maxConnections: maxConnections)
+            transport = try KubeHTTPClient(configuration, maxConnections: maxConnections, connectTimeout: connectTimeout)
         } catch let error as KubeClientError {
             throw error
         } catch {

@@ -34,7 +34,11 @@ public final class KubeHTTPClient: Sendable {
 
     /// `http1Only` opens a connection per concurrent request instead of multiplexing
     /// (long-lived watches beyond a server's HTTP/2 stream limit).
-    public init(_ configuration: ClientConfiguration, maxConnections: Int = 8, http1Only: Bool = false) throws {
+    /// `connectTimeout` bounds how long a request keeps retrying an unreachable server
+    /// (health probes want a short one).
+    public init(
+        _ configuration: ClientConfiguration, maxConnections: Int = 8, http1Only: Bool = false, connectTimeout: TimeAmount = .seconds(10)
+    ) throws {
         self.configuration = configuration
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
@@ -55,7 +59,7 @@ public final class KubeHTTPClient: Sendable {
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.dnsOverride = route.dnsOverride
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnections
-        config.timeout.connect = .seconds(10)
+        config.timeout.connect = connectTimeout
         if http1Only { config.httpVersion = .http1Only }
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }

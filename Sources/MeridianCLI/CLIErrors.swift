@@ -15,3 +15,9 @@ enum CLIErrors {
         return nil
     }
 }
+
+/// A command's own failure, printed as one line.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

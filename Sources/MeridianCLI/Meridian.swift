@@ -8,11 +8,15 @@ public struct Meridian: AsyncParsableCommand {
         abstract: "Kubernetes cluster federation in one binary.",
         discussion: """
             Examples:
+              meridian up                                    # a local federation with two members
               meridian apiserver --data-dir ./data --write-kubeconfig ./kubeconfig
               kubectl --kubeconfig ./kubeconfig get namespaces
             """,
         version: MeridianVersion.version,
-        subcommands: [APIServerCommand.self, SandboxCommand.self, VersionCommand.self]
+        subcommands: [
+            UpCommand.self, APIServerCommand.self, SandboxCommand.self, ServeCommand.self, JoinCommand.self, UnjoinCommand.self,
+            VersionCommand.self,
+        ]
     )
 
     public init() {}

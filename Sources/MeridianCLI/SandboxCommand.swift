@@ -95,7 +95,6 @@ struct SandboxCommand: AsyncParsableCommand {
         let logger = ProcessBootstrap.logger(label: "meridian.sandbox", level: logLevel)
         let metrics = ProcessBootstrap.metrics()
         let instances = instances()
-        let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let (listening, announce) = AsyncStream<KubeconfigFile.Entry>.makeStream()
         var services: [any Service] = []
         var prefixes = Set<String>()
@@ -106,23 +105,9 @@ struct SandboxCommand: AsyncParsableCommand {
             configuration.podStartDelay = .milliseconds(podStartDelayMs)
             configuration.jobDuration = .milliseconds(Int(jobDurationSeconds * 1000))
             configuration.processImage = image
-            configuration.executablePath = Self.executablePath
-            configuration.dataDirectory = instance.dataDir
-            configuration.apiServerHost = host
-            let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
-            let server = try ServerAssembly.apiServer(
-                dataDir: instance.dataDir, bindAddress: bindAddress, port: instance.port, contextName: instance.name, kubeconfigPath: nil,
-                metrics: metrics, logSource: SandboxPodLogs(dataDirectory: instance.dataDir), logger: logger,
-                onListening: { port, pki in
-                    announcePort.yield((port, pki))
-                    announcePort.finish()
-                    announce.yield(
-                        KubeconfigFile.Entry(
-                            name: instance.name, server: "https://\(host):\(port)", caPEM: pki.caCertificatePEM,
-                            clientCertificatePEM: pki.adminCertificatePEM, clientKeyPEM: pki.adminKeyPEM))
-                })
-            services.append(server)
-            services.append(SandboxRuntime(configuration: configuration, host: host, ports: ports, logger: logger))
+            services += try SandboxAssembly.services(
+                configuration: configuration, dataDir: instance.dataDir, bindAddress: bindAddress, port: instance.port, metrics: metrics,
+                logger: logger, announce: { announce.yield($0) })
         }
         services.append(KubeconfigPublisher(path: writeKubeconfig, expected: instances.map(\.name), entries: listening, logger: logger))
         let group = ServiceGroup(

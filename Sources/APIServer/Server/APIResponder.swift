@@ -70,6 +70,11 @@ public struct APIResponder: HTTPResponder {
     }
 
     func authenticate(_ request: Request, context: Context, path: String) async throws -> UserInfo {
+        let user = try await authenticateCaller(request, context: context, path: path)
+        return try await Impersonation.apply(request.headers, caller: user, authorizer: authorizer)
+    }
+
+    func authenticateCaller(_ request: Request, context: Context, path: String) async throws -> UserInfo {
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             guard let user = authenticator.authenticate(bearer: token) else { throw StatusError.unauthorized }

@@ -1,0 +1,90 @@
+import FederationAPI
+import KubeAPI
+import KubeClient
+
+/// The federation's footprint in a member: namespace, ServiceAccount `meridian-<FED>`, a
+/// ClusterRole with what propagation and status need (every resource, but no
+/// impersonation, escalation or binding of roles), its binding, and a token for it.
+public struct MemberJoin: Sendable {
+    public let federationName: String
+    public let cluster: String
+    public let namespace: String
+
+    public init(federationName: String, cluster: String, namespace: String) {
+        self.federationName = federationName
+        self.cluster = cluster
+        self.namespace = namespace
+    }
+
+    public var accountName: String { "meridian-\(federationName)" }
+    static let tokenLifetimeSeconds: Int64 = 365 * 24 * 3600
+
+    var labels: JSONValue { ["federation.meridian.dev/federation": .string(federationName)] }
+
+    /// Creates (or keeps) the account and its role; returns a token for it.
+    public func grantAccess(in member: KubeClient) async throws(KubeClientError) -> String {
+        try await ensure(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
+        try await ensure(
+            .serviceAccounts,
+            [
+                "apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": ["name": .string(accountName), "namespace": .string(namespace), "labels": labels],
+            ])
+        let verbs: JSONValue = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
+        try await ensure(
+            .clusterRoles,
+            [
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": ["name": .string(accountName), "labels": labels],
+                "rules": [
+                    ["apiGroups": ["*"], "resources": ["*"], "verbs": verbs],
+                    [
+                        "nonResourceURLs": ["/readyz", "/livez", "/healthz", "/version", "/api", "/api/*", "/apis", "/apis/*"],
+                        "verbs": ["get"],
+                    ],
+                ],
+            ])
+        try await ensure(
+            .clusterRoleBindings,
+            [
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": ["name": .string(accountName), "labels": labels],
+                "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(accountName)],
+                "subjects": [["kind": "ServiceAccount", "name": .string(accountName), "namespace": .string(namespace)]],
+            ])
+        let request: JSONValue = [
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+            "spec": ["expirationSeconds": .int(Self.tokenLifetimeSeconds), "audiences": []],
+        ]
+        let response = try await member.create(
+            .serviceAccounts, namespace: namespace, request, subresourceOf: accountName, subresource: "token")
+        guard let token = response["status"]["token"].stringValue, !token.isEmpty else {
+            throw .malformedResponse("the member issued no token for \(namespace)/\(accountName)")
+        }
+        return token
+
+        func ensure(_ type: ResourceType, _ object: JSONValue) async throws(KubeClientError) {
+            do {
+                _ = try await member.create(type, object)
+            } catch {
+                if !error.isAlreadyExists { throw error }
+            }
+        }
+    }
+
+    /// Removes the account, its role and binding (the namespace stays: it may hold more).
+    public func revokeAccess(in member: KubeClient) async throws(KubeClientError) {
+        try await member.deleteIfExists(.clusterRoleBindings, name: accountName)
+        try await member.deleteIfExists(.clusterRoles, name: accountName)
+        try await member.deleteIfExists(.serviceAccounts, namespace: namespace, name: accountName)
+    }
+
+    /// Region and zone from the member's node labels (the most common values).
+    public static func topology(of member: KubeClient) async throws(KubeClientError) -> (region: String?, zone: String?) {
+        let nodes = try await member.list(Node.self)
+        func mostCommon(_ values: [String]) -> String? {
+            Dictionary(grouping: values, by: { $0 }).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }?.key
+        }
+        return (mostCommon(nodes.compactMap(\.region)), mostCommon(nodes.compactMap(\.zone)))
+    }
+}

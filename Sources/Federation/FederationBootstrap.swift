@@ -1,0 +1,28 @@
+import FederationAPI
+import KubeAPI
+import KubeClient
+
+/// What a federation API server needs before its controllers start: the federation
+/// resources (as CustomResourceDefinitions, updated in place on upgrade) and the
+/// `federation-system` namespace for member credentials.
+public enum FederationBootstrap {
+    public static func install(_ client: KubeClient) async throws(KubeClientError) {
+        for definition in FederationResources.definitions {
+            let name = definition["metadata"]["name"].stringValue ?? ""
+            if var existing = try await client.getIfExists(.customResourceDefinitions, name: name) {
+                if existing["spec"] != definition["spec"] {
+                    existing["spec"] = definition["spec"]
+                    _ = try await client.update(.customResourceDefinitions, existing)
+                }
+            } else {
+                _ = try await client.create(.customResourceDefinitions, definition)
+            }
+        }
+        do {
+            _ = try await client.create(
+                .namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Federation.systemNamespace)]])
+        } catch {
+            if !error.isAlreadyExists { throw error }
+        }
+    }
+}

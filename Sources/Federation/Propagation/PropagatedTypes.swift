@@ -1,0 +1,100 @@
+import FederationAPI
+import KubeAPI
+import KubeClient
+
+/// What the federation propagates, and the form a member copy takes.
+public enum PropagatedTypes {
+    /// Built-in kinds propagated to members (custom resources come with placement).
+    public static let all: [ResourceType] = [
+        .namespaces, .configMaps, .secrets, .services, .serviceAccounts, .deployments, .statefulSets, .daemonSets, .jobs, .cronJobs,
+        .ingresses, .persistentVolumeClaims, .limitRanges, .resourceQuotas, .podDisruptionBudgets, .customResourceDefinitions,
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", kind: "Role", namespaced: true),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding", namespaced: true),
+        .clusterRoles, .clusterRoleBindings,
+    ]
+
+    /// Namespaces every cluster has and manages itself.
+    static let systemNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease", Federation.systemNamespace]
+
+    /// Objects each cluster makes for itself (or the federation keeps to itself).
+    public static func isPropagated(_ type: ResourceType, _ object: JSONValue) -> Bool {
+        let name = object["metadata"]["name"].stringValue ?? ""
+        let namespace = object["metadata"]["namespace"].stringValue ?? ""
+        if type == .namespaces { return !systemNamespaces.contains(name) }
+        if type.namespaced, namespace == Federation.systemNamespace || namespace.hasPrefix("kube-") { return false }
+        if !object["metadata"]["ownerReferences"].isNull { return false }  // made by a controller here
+        switch type {
+        case .serviceAccounts: return name != "default"
+        case .configMaps: return name != "kube-root-ca.crt"
+        case .secrets: return object["type"].stringValue != "kubernetes.io/service-account-token"
+        case .clusterRoles, .clusterRoleBindings:
+            return !name.hasPrefix("system:") && !["cluster-admin", "admin", "edit", "view"].contains(name)
+                && object["metadata"]["labels"]["kubernetes.io/bootstrapping"].isNull
+        case .customResourceDefinitions: return !name.hasSuffix(".\(Federation.group)")
+        default: return true
+        }
+    }
+
+    static let replicaField: [ResourceType: String] = [.deployments: "replicas", .statefulSets: "replicas", .jobs: "parallelism"]
+
+    /// The copy applied to a member: the object without server-owned metadata and status,
+    /// labelled as managed, with its share of the replicas.
+    public static func memberCopy(_ type: ResourceType, _ object: JSONValue, federation: String, replicas: Int64?) -> JSONValue {
+        var copy: JSONValue = ["apiVersion": .string(type.apiVersion), "kind": .string(type.kind)]
+        var metadata: JSONValue = ["name": object["metadata"]["name"]]
+        if type.namespaced { metadata["namespace"] = object["metadata"]["namespace"] }
+        var labels = object["metadata"]["labels"].objectValue ?? [:]
+        labels[Federation.managedLabel] = "true"
+        metadata["labels"] = .object(labels)
+        var annotations = object["metadata"]["annotations"].objectValue ?? [:]
+        annotations["kubectl.kubernetes.io/last-applied-configuration"] = nil
+        annotations[Federation.federationAnnotation] = .string(federation)
+        metadata["annotations"] = .object(annotations)
+        copy["metadata"] = metadata
+        for (key, value) in object.objectValue ?? [:] where !["apiVersion", "kind", "metadata", "status"].contains(key) {
+            copy[key] = value
+        }
+        switch type {
+        case .services:
+            // Each member allocates its own addresses and ports.
+            copy["spec"]["clusterIP"] = .null
+            copy["spec"]["clusterIPs"] = .null
+            if var ports = copy["spec"]["ports"].arrayValue {
+                for i in ports.indices { ports[i]["nodePort"] = .null }
+                copy["spec"]["ports"] = .array(ports)
+            }
+        case .jobs:
+            // The selector and its labels are generated per cluster.
+            copy["spec"]["selector"] = .null
+            for label in ["controller-uid", "batch.kubernetes.io/controller-uid"] {
+                copy["spec"]["template"]["metadata"]["labels"][label] = .null
+            }
+            copy["spec"]["manualSelector"] = .null
+        case .serviceAccounts:
+            copy["secrets"] = .null
+        case .persistentVolumeClaims:
+            copy["spec"]["volumeName"] = .null
+        default: break
+        }
+        if let field = replicaField[type], let replicas { copy["spec"][field] = .int(replicas) }
+        return copy
+    }
+
+    /// Even split, remainder to the first clusters in name order: 3 on 2 → 2 + 1.
+    public static func divide(_ total: Int64, among clusters: [String]) -> [String: Int64] {
+        guard !clusters.isEmpty else { return [:] }
+        let sorted = clusters.sorted()
+        let share = total / Int64(sorted.count)
+        let extra = Int(total % Int64(sorted.count))
+        var out: [String: Int64] = [:]
+        for (i, name) in sorted.enumerated() { out[name] = share + (i < extra ? 1 : 0) }
+        return out
+    }
+}
+
+extension Federation {
+    /// Annotation on member copies naming the federation that manages them.
+    public static let federationAnnotation = "federation.meridian.dev/federation"
+    /// Finalizer holding a federated object until its member copies are gone.
+    public static let propagationFinalizer = "federation.meridian.dev/propagation"
+}

@@ -1,0 +1,192 @@
+import FederationAPI
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import Reconcile
+import ServiceLifecycle
+import Synchronization
+
+/// One federated object: its type and key.
+public struct FederatedKey: Hashable, Sendable, CustomStringConvertible {
+    public var type: ResourceType
+    public var key: ObjectKey
+    public var description: String { "\(type)/\(key)" }
+}
+
+/// Propagates federated objects to every Ready member by server-side apply (field
+/// manager `meridian`, so fields member-side controllers own are left alone), divides
+/// replicas, never touches member objects Meridian did not create (a clash is an Event),
+/// deletes member copies before letting a federated object go (finalizer), and sums
+/// member status back into the federated object.
+public struct PropagationController: Reconciler {
+    let federation: KubeClient
+    let federationName: String
+    let informers: [ResourceType: Informer]
+    let clusters: Informer
+    let secrets: Informer
+    let members: MemberClients
+    let events: EventRecorder
+    /// How often workload and Service status is re-read from members.
+    let statusRefresh: Duration = .seconds(2)
+
+    public static func make(
+        federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients, logger: Logger
+    ) -> [any Service] {
+        var informers: [ResourceType: Informer] = [:]
+        for type in PropagatedTypes.all { informers[type] = shared.informer(for: type) }
+        let reconciler = PropagationController(
+            federation: federation, federationName: federationName, informers: informers, clusters: shared.informer(for: .clusters),
+            secrets: shared.informer(for: .secrets), members: members,
+            events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger))
+        let controller = Controller(
+            name: "propagation", reconciler: reconciler,
+            informers: Array(informers.values) + [reconciler.clusters, reconciler.secrets], workers: 4, logger: logger)
+        let queue = controller.queue
+        let all = AllKeys()
+        for (type, informer) in informers {
+            informer.addHandler { event in
+                let key = FederatedKey(type: type, key: ObjectKey(event.object))
+                if case .deleted = event { all.remove(key) } else { all.insert(key) }
+                // Our own status writes come back as events: nothing to propagate then.
+                if case .updated(let old, let new) = event, Self.sameIntent(old, new) { return }
+                queue.add(key)
+            }
+        }
+        // A member becoming Ready (or joining, or leaving) changes where everything goes.
+        reconciler.clusters.addHandler { event in
+            if case .updated(let old, let new) = event, old["status"]["state"] == new["status"]["state"], old["spec"] == new["spec"] {
+                return
+            }
+            all.forEach(queue.add)
+        }
+        return [controller]
+    }
+
+    static func sameIntent(_ old: JSONValue, _ new: JSONValue) -> Bool {
+        var a = old
+        var b = new
+        a["status"] = .null
+        b["status"] = .null
+        a["metadata"]["resourceVersion"] = .null
+        b["metadata"]["resourceVersion"] = .null
+        a["metadata"]["managedFields"] = .null
+        b["metadata"]["managedFields"] = .null
+        return a == b
+    }
+
+    public func reconcile(_ federated: FederatedKey, logger: Logger) async throws -> ReconcileResult {
+        let type = federated.type
+        guard let informer = informers[type],
+            let object = await informer.get(namespace: federated.key.namespace, name: federated.key.name),
+            PropagatedTypes.isPropagated(type, object)
+        else { return .done }
+        let ready = await clusters.list().map(Cluster.init(object:)).filter(\.isReady).sorted { $0.name < $1.name }
+        let finalizers = (object["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue)
+        if !object["metadata"]["deletionTimestamp"].isNull {
+            guard finalizers.contains(Federation.propagationFinalizer) else { return .done }
+            try await deleteCopies(federated, from: ready)
+            try await setFinalizers(federated, object, finalizers.filter { $0 != Federation.propagationFinalizer })
+            return .done
+        }
+        if !finalizers.contains(Federation.propagationFinalizer) {
+            try await setFinalizers(federated, object, finalizers + [Federation.propagationFinalizer])
+            return .done  // the update comes back as an event
+        }
+        let shares = PropagatedTypes.replicaField[type].map { field in
+            PropagatedTypes.divide(object["spec"][field].intValue ?? 1, among: ready.map(\.name))
+        }
+        var copies: [String: JSONValue] = [:]
+        var failure: (any Error)?
+        for cluster in ready {
+            do {
+                if let applied = try await propagate(federated, object, to: cluster, replicas: shares?[cluster.name]) {
+                    copies[cluster.name] = applied
+                }
+            } catch {
+                logger.debug("propagation failed", metadata: ["meridian.cluster": "\(cluster.name)", "error": "\(error)"])
+                failure = failure ?? error
+            }
+        }
+        try await StatusAggregation.update(federation, type: type, object: object, copies: copies)
+        if let failure { throw failure }
+        return StatusAggregation.aggregates(type) ? .requeue(after: statusRefresh) : .done
+    }
+
+    /// Applies the member copy; nil when the member has a same-named object Meridian did not create.
+    private func propagate(_ federated: FederatedKey, _ object: JSONValue, to cluster: Cluster, replicas: Int64?) async throws -> JSONValue?
+    {
+        let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
+        let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
+        let type = federated.type
+        let namespace = type.namespaced ? federated.key.namespace : nil
+        if let namespace { try await ensureNamespace(namespace, in: member) }
+        let existing = try await member.getIfExists(type, namespace: namespace, name: federated.key.name)
+        if let existing, existing["metadata"]["labels"][Federation.managedLabel].stringValue != "true" {
+            await events.record(
+                object, type: .warning, reason: "NameClash",
+                message: "cluster \(cluster.name) has a \(type.kind) \(federated.key) that Meridian did not create; it is left alone")
+            return nil
+        }
+        let copy = PropagatedTypes.memberCopy(type, object, federation: federationName, replicas: replicas)
+        let applied = try await member.apply(type, copy, fieldManager: "meridian", force: true)
+        if existing == nil {
+            await events.record(object, reason: "Propagated", message: "created in cluster \(cluster.name)")
+        }
+        return applied
+    }
+
+    private func ensureNamespace(_ name: String, in member: KubeClient) async throws {
+        if try await member.getIfExists(.namespaces, name: name) != nil { return }
+        var namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
+        namespace["metadata"]["labels"][Federation.managedLabel] = "true"
+        namespace["metadata"]["annotations"][Federation.federationAnnotation] = .string(federationName)
+        do {
+            _ = try await member.create(.namespaces, namespace)
+        } catch {
+            if !error.isAlreadyExists { throw error }
+        }
+    }
+
+    private func deleteCopies(_ federated: FederatedKey, from clusters: [Cluster]) async throws {
+        let type = federated.type
+        let namespace = type.namespaced ? federated.key.namespace : nil
+        for cluster in clusters {
+            let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
+            let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
+            guard let copy = try await member.getIfExists(type, namespace: namespace, name: federated.key.name),
+                copy["metadata"]["labels"][Federation.managedLabel].stringValue == "true"
+            else { continue }
+            try await member.deleteIfExists(
+                type, namespace: namespace, name: federated.key.name,
+                options: DeleteOptions(preconditionUID: copy["metadata"]["uid"].stringValue))
+        }
+    }
+
+    private func setFinalizers(_ federated: FederatedKey, _ object: JSONValue, _ finalizers: [String]) async throws {
+        let patch: JSONValue = [
+            "metadata": [
+                "finalizers": finalizers.isEmpty ? .null : .array(finalizers.map(JSONValue.string)),
+                "resourceVersion": object["metadata"]["resourceVersion"],
+            ]
+        ]
+        do {
+            _ = try await federation.patch(
+                federated.type, namespace: federated.type.namespaced ? federated.key.namespace : nil, name: federated.key.name, patch,
+                as: .merge)
+        } catch {
+            if !error.isNotFound { throw error }
+        }
+    }
+}
+
+/// Every federated key seen, so a change of members can requeue them all from a
+/// synchronous informer handler.
+final class AllKeys: Sendable {
+    private let keys = Mutex<Set<FederatedKey>>([])
+    func insert(_ key: FederatedKey) { _ = keys.withLock { $0.insert(key) } }
+    func remove(_ key: FederatedKey) { _ = keys.withLock { $0.remove(key) } }
+    func forEach(_ body: (FederatedKey) -> Void) {
+        for key in keys.withLock({ $0 }) { body(key) }
+    }
+}

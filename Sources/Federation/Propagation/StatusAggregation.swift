@@ -1,0 +1,58 @@
+import FederationAPI
+import KubeAPI
+import KubeClient
+
+/// The federation-wide truth in a federated object's status: Deployments and StatefulSets
+/// sum their members' replica counts; Services list every member's load-balancer ingress;
+/// Jobs sum succeeded/failed/active.
+enum StatusAggregation {
+    static func aggregates(_ type: ResourceType) -> Bool {
+        [.deployments, .statefulSets, .services, .jobs, .daemonSets].contains(type)
+    }
+
+    static func aggregate(_ type: ResourceType, object: JSONValue, copies: [String: JSONValue]) -> JSONValue? {
+        let ordered = copies.sorted { $0.key < $1.key }.map(\.value)
+        func sum(_ field: String) -> JSONValue {
+            let total = ordered.reduce(Int64(0)) { $0 + ($1["status"][field].intValue ?? 0) }
+            return total == 0 ? .null : .int(total)
+        }
+        var status = object["status"]
+        if status.objectValue == nil { status = .emptyObject }
+        switch type {
+        case .deployments, .statefulSets:
+            for field in ["replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "currentReplicas"] {
+                status[field] = sum(field)
+            }
+            if type == .deployments {
+                let unavailable = (object["spec"]["replicas"].intValue ?? 1) - (sum("availableReplicas").intValue ?? 0)
+                status["unavailableReplicas"] = unavailable > 0 ? .int(unavailable) : .null
+            }
+            status["observedGeneration"] = object["metadata"]["generation"]
+        case .daemonSets:
+            for field in ["desiredNumberScheduled", "currentNumberScheduled", "numberReady", "numberAvailable", "updatedNumberScheduled"] {
+                status[field] = sum(field)
+            }
+        case .jobs:
+            for field in ["active", "succeeded", "failed", "ready"] { status[field] = sum(field) }
+        case .services:
+            let ingress = ordered.flatMap { $0["status"]["loadBalancer"]["ingress"].arrayValue ?? [] }
+            status["loadBalancer"] = ingress.isEmpty ? .emptyObject : ["ingress": .array(ingress)]
+        default:
+            return nil
+        }
+        return status
+    }
+
+    static func update(_ federation: KubeClient, type: ResourceType, object: JSONValue, copies: [String: JSONValue]) async throws {
+        guard let status = aggregate(type, object: object, copies: copies), status != object["status"] else { return }
+        var updated = object
+        updated["status"] = status
+        // Unconditional: the federated status is ours alone, and the next pass recomputes it.
+        updated["metadata"]["resourceVersion"] = .null
+        do {
+            _ = try await federation.update(type, updated, subresource: "status")
+        } catch {
+            if !error.isNotFound { throw error }
+        }
+    }
+}

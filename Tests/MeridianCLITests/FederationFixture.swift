@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// `meridian serve` plus sandbox members, with one merged KUBECONFIG as in the seed
+/// (`KUBECONFIG=fed:member1:member2`), the federation context current.
+final class FederationFixture {
+    let root: URL
+    let control: MeridianProcess
+    var members: [String: MeridianProcess] = [:]
+    let federationName: String
+
+    init(name: String = "myfederation", members: [(name: String, region: String)]) throws {
+        federationName = name
+        root = try Paths.temporaryDirectory("federation")
+        let fedDir = root.appendingPathComponent("cp")
+        let fedConfig = root.appendingPathComponent("fed.kubeconfig")
+        control = try MeridianProcess(
+            ["serve", "--data-dir", fedDir.path, "--port", "0", "--federation-name", name, "--write-kubeconfig", fedConfig.path],
+            dataDir: fedDir, kubeconfig: fedConfig)
+        try control.waitUntilReady()
+        for member in members {
+            self.members[member.name] = try MeridianProcess.sandbox(name: member.name, extra: ["--region", member.region, "--nodes", "1"])
+        }
+        #expect(try kubectl(["config", "use-context", name]).status == 0)
+    }
+
+    deinit {
+        control.kill()
+        for member in members.values { member.kill() }
+    }
+
+    var kubeconfig: String {
+        ([control.kubeconfig.path] + members.keys.sorted().map { members[$0]!.kubeconfig.path }).joined(separator: ":")
+    }
+
+    @discardableResult
+    func kubectl(_ args: [String], input: String? = nil) throws -> CommandResult {
+        try run(try Paths.kubectl(nil), args, environment: ["KUBECONFIG": kubeconfig], input: input)
+    }
+
+    @discardableResult
+    func meridian(_ args: [String]) throws -> CommandResult {
+        try run(Paths.meridian.path, args, environment: ["KUBECONFIG": kubeconfig])
+    }
+
+    /// Joins every member as the seed does (the first member hosts the control plane).
+    func joinAll() throws {
+        let host = members.keys.sorted().last ?? ""
+        for name in members.keys.sorted() {
+            let r = try meridian(["join", name, "--host-cluster-context=\(host)", "--cluster-context=\(name)"])
+            #expect(r.status == 0, "join \(name): \(r.error)")
+        }
+        try eventually(["get", "clusters", "-o", "jsonpath={.items[*].status.state}"]) {
+            $0.output == Array(repeating: "Ready", count: self.members.count).joined(separator: " ")
+        }
+    }
+
+    /// Runs kubectl until `accept` holds or the deadline passes.
+    @discardableResult
+    func eventually(_ args: [String], timeout: Duration = .seconds(30), _ accept: (CommandResult) -> Bool) throws -> CommandResult {
+        let deadline = ContinuousClock.now + timeout
+        var last = try kubectl(args)
+        while !accept(last) {
+            guard ContinuousClock.now < deadline else {
+                throw MeridianProcess.Failure(
+                    "kubectl \(args.joined(separator: " ")) never satisfied the condition: \(last.output) \(last.error)")
+            }
+            usleep(100_000)
+            last = try kubectl(args)
+        }
+        return last
+    }
+}
