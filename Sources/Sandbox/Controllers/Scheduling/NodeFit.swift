@@ -37,7 +37,7 @@ struct NodeFit {
         {
             return [.unschedulable]
         }
-        if !Self.matchesSelectorAndAffinity(pod: pod, nodeLabels: node.labels) { return [.selectorMismatch] }
+        if !Self.matchesSelectorAndAffinity(pod: pod, nodeLabels: node.labels, nodeName: node.name) { return [.selectorMismatch] }
         for taint in node["spec"]["taints"].arrayValue ?? [] {
             let effect = taint["effect"].stringValue ?? ""
             guard effect == "NoSchedule" || effect == "NoExecute" else { continue }
@@ -79,8 +79,9 @@ struct NodeFit {
         }
     }
 
-    /// `spec.nodeSelector` and required node affinity (terms ORed, expressions ANDed).
-    static func matchesSelectorAndAffinity(pod: JSONValue, nodeLabels: [String: String]) -> Bool {
+    /// `spec.nodeSelector` and required node affinity (terms ORed, expressions and
+    /// fields ANDed; `metadata.name` is the only node field, as DaemonSet pods use it).
+    static func matchesSelectorAndAffinity(pod: JSONValue, nodeLabels: [String: String], nodeName: String = "") -> Bool {
         for (key, value) in pod["spec"]["nodeSelector"].objectValue ?? [:] where nodeLabels[key] != value.stringValue {
             return false
         }
@@ -88,8 +89,10 @@ struct NodeFit {
         guard let terms = required["nodeSelectorTerms"].arrayValue, !terms.isEmpty else { return true }
         return terms.contains { term in
             let expressions = term["matchExpressions"].arrayValue ?? []
-            guard !expressions.isEmpty else { return false }
+            let fields = term["matchFields"].arrayValue ?? []
+            guard !expressions.isEmpty || !fields.isEmpty else { return false }
             return expressions.allSatisfy { matches($0, nodeLabels) }
+                && fields.allSatisfy { $0["key"].stringValue == "metadata.name" && matches($0, ["metadata.name": nodeName]) }
         }
     }
 

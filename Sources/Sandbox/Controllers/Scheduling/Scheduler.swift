@@ -58,7 +58,7 @@ struct Scheduler: Reconciler {
 
     func reconcile(_ key: ObjectKey, logger: Logger) async throws -> ReconcileResult {
         guard let pod = await pods.get(namespace: key.namespace, name: key.name), Self.needsScheduling(pod) else { return .done }
-        if assumed.contains(key) { return .done }
+        if assumed.contains(key, uid: pod.uid) { return .done }
         let allNodes = await nodes.list().sorted { $0.name < $1.name }
         let placed = await usage()
         let owner = pod.controllerReference?["uid"].stringValue
@@ -94,9 +94,9 @@ struct Scheduler: Reconciler {
     func usage() async -> [String: NodeUsage] {
         var usage: [String: NodeUsage] = [:]
         var seen = Set<ObjectKey>()
-        var existing = Set<ObjectKey>()
+        var existing: [ObjectKey: String] = [:]
         for pod in await pods.list() {
-            existing.insert(ObjectKey(pod))
+            existing[ObjectKey(pod)] = pod.uid
             guard let node = pod["spec"]["nodeName"].stringValue, !node.isEmpty,
                 !["Succeeded", "Failed"].contains(pod["status"]["phase"].stringValue ?? "")
             else { continue }
@@ -108,8 +108,9 @@ struct Scheduler: Reconciler {
             usage[node, default: NodeUsage()].pods += 1
             if let owner = pod.controllerReference?["uid"].stringValue { usage[node, default: NodeUsage()].owners[owner, default: 0] += 1 }
         }
-        // Drop what the informer now shows bound, and pods deleted meanwhile.
-        for entry in assumed.prune(keeping: { !seen.contains($0) && existing.contains($0) }) {
+        // Drop what the informer now shows bound, and pods deleted meanwhile (a pod
+        // recreated under the same name, as StatefulSets do, is another pod).
+        for entry in assumed.prune(keeping: { key, uid in !seen.contains(key) && existing[key] == uid }) {
             usage[entry.node, default: NodeUsage()].requests.cpuMilli += entry.requests.cpuMilli
             usage[entry.node, default: NodeUsage()].requests.memoryMilli += entry.requests.memoryMilli
             usage[entry.node, default: NodeUsage()].pods += 1
@@ -130,7 +131,7 @@ struct Scheduler: Reconciler {
             if error.isNotFound || error.statusError?.code == 409 { return }
             throw error
         }
-        assumed.insert(ObjectKey(pod), node: node, requests: PodRequests(pod: pod))
+        assumed.insert(ObjectKey(pod), uid: pod.uid, node: node, requests: PodRequests(pod: pod))
         await events.record(pod, reason: "Scheduled", message: "Successfully assigned \(pod.namespace)/\(pod.name) to \(node)")
     }
 
@@ -167,19 +168,19 @@ final class PendingPods: Sendable {
 /// Pods the scheduler bound whose binding the informer has not shown yet (kube-scheduler's
 /// assume cache), counted against their node meanwhile.
 final class AssumedBindings: Sendable {
-    private let entries = Mutex<[ObjectKey: (node: String, requests: PodRequests)]>([:])
+    private let entries = Mutex<[ObjectKey: (uid: String, node: String, requests: PodRequests)]>([:])
 
-    func contains(_ key: ObjectKey) -> Bool { entries.withLock { $0[key] != nil } }
+    func contains(_ key: ObjectKey, uid: String) -> Bool { entries.withLock { $0[key]?.uid == uid } }
 
-    func insert(_ key: ObjectKey, node: String, requests: PodRequests) {
-        entries.withLock { $0[key] = (node, requests) }
+    func insert(_ key: ObjectKey, uid: String, node: String, requests: PodRequests) {
+        entries.withLock { $0[key] = (uid, node, requests) }
     }
 
-    /// Keeps the entries `keep` accepts and returns them.
-    func prune(keeping keep: (ObjectKey) -> Bool) -> [(node: String, requests: PodRequests)] {
+    /// Keeps the entries `keep` accepts (by key and pod UID) and returns them.
+    func prune(keeping keep: (ObjectKey, String) -> Bool) -> [(node: String, requests: PodRequests)] {
         entries.withLock { entries in
-            entries = entries.filter { keep($0.key) }
-            return Array(entries.values)
+            entries = entries.filter { keep($0.key, $0.value.uid) }
+            return entries.values.map { ($0.node, $0.requests) }
         }
     }
 }

@@ -82,5 +82,12 @@ actor PodExpectations {
         return (pending.created.count, Set(pending.deleted.keys))
     }
 
+    /// Like `outstanding`, but the names of the pods created and not visible yet (for
+    /// controllers that care which pods are coming, not only how many).
+    func pendingCreations(_ owner: ObjectKey, visible: Set<String>) -> Set<String> {
+        _ = outstanding(owner, visible: visible)
+        return Set(owners[owner]?.created.keys.map { $0 } ?? [])
+    }
+
     func forget(_ owner: ObjectKey) { owners[owner] = nil }
 }
