@@ -8,7 +8,7 @@ import Testing
     static let apiserverPod = """
         apiVersion: v1
         kind: Pod
-        metadata: {name: inner}
+        metadata: {name: inner, labels: {app: inner}}
         spec:
           containers:
           - name: api
@@ -67,5 +67,28 @@ import Testing
         #expect(restarted.status == 0)
         let logs = try sandbox.kubectl(["logs", "crasher"])
         #expect(logs.output.contains("no-such-command"), "\(logs.output)")
+    }
+
+    @Test func aLoadBalancerForwardsToTheProcess() throws {
+        let sandbox = try MeridianProcess.sandbox(name: "procs-lb")
+        #expect(try sandbox.kubectl(["apply", "-f", "-"], input: Self.apiserverPod).status == 0)
+        let service = """
+            {"apiVersion":"v1","kind":"Service","metadata":{"name":"inner"},
+             "spec":{"type":"LoadBalancer","selector":{"app":"inner"},"ports":[{"name":"https","port":443,"targetPort":"https"}]}}
+            """
+        #expect(try sandbox.kubectl(["create", "-f", "-"], input: service).status == 0)
+        let ingress = try sandbox.kubectlEventually(["get", "service", "inner", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"]) {
+            !$0.output.isEmpty
+        }
+        // The control plane inside the pod answers through the load balancer's address.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var answer = try run("/usr/bin/curl", ["-sk", "--max-time", "5", "https://\(ingress.output):443/readyz"])
+        while answer.output != "ok", ContinuousClock.now < deadline {
+            usleep(100_000)
+            answer = try run("/usr/bin/curl", ["-sk", "--max-time", "5", "https://\(ingress.output):443/readyz"])
+        }
+        #expect(answer.output == "ok")
+        let version = try run("/usr/bin/curl", ["-sk", "--max-time", "5", "https://\(ingress.output):443/version"])
+        #expect(version.output.contains("\"gitVersion\""))
     }
 }
