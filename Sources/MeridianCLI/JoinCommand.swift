@@ -90,8 +90,8 @@ struct UnjoinCommand: AsyncParsableCommand {
         commandName: "unjoin",
         abstract: "Remove a cluster from the federation (kubefed-compatible).",
         discussion: """
-            Deletes the Cluster and its credentials from the federation and the federation's ServiceAccount, ClusterRole and \
-            binding from the member.
+            Deletes the Cluster and its credentials from the federation, everything the federation propagated to the \
+            member (unless --keep-resources; namespaces stay) and the federation's ServiceAccount, ClusterRole and binding.
 
             Example:
               meridian unjoin eastuscluster1 --host-cluster-context westuscluster1 --cluster-context eastuscluster1
@@ -105,6 +105,9 @@ struct UnjoinCommand: AsyncParsableCommand {
 
     @Option(help: "Namespace in the member of the federation's ServiceAccount.")
     var clusterNamespace: String = Federation.systemNamespace
+
+    @Flag(help: "Leave what the federation propagated in the member.")
+    var keepResources = false
 
     @OptionGroup var options: FederationContextOptions
 
@@ -121,7 +124,14 @@ struct UnjoinCommand: AsyncParsableCommand {
         let memberContext = clusterContext ?? cluster
         if config.contexts[memberContext] != nil {
             let member = try KubeClient(try config.resolve(context: memberContext))
-            try await MemberJoin(federationName: federationContext, cluster: cluster, namespace: clusterNamespace).revokeAccess(in: member)
+            let access = MemberJoin(federationName: federationContext, cluster: cluster, namespace: clusterNamespace)
+            do {
+                if !keepResources { try await access.removePropagated(from: member) }
+                try await access.revokeAccess(in: member)
+            } catch {
+                await member.shutdown()
+                throw error
+            }
             await member.shutdown()
         }
         print("cluster \"\(cluster)\" unjoined from federation \"\(federationContext)\"")

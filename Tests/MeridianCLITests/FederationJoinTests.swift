@@ -71,6 +71,16 @@ import Testing
         ])
         #expect(canCreate.output == "yes\n")
 
+        // Something propagated to both, to see unjoin take it away from one.
+        #expect(try kubectl(["create", "configmap", "shared", "--from-literal=k=v"]).status == 0)
+        for member in ["westuscluster1", "eastuscluster1"] {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try kubectl(["--context", member, "get", "configmap", "shared", "-o", "jsonpath={.data.k}"]).output != "v" {
+                guard ContinuousClock.now < deadline else { throw MeridianProcess.Failure("shared never reached \(member)") }
+                usleep(100_000)
+            }
+        }
+
         // A dead member goes Offline (3 failed probes at 1 s), and comes back Ready.
         let killed = ContinuousClock.now
         east.kill()
@@ -87,6 +97,9 @@ import Testing
         try eventually("westuscluster1=Ready/westus ")
         #expect(try kubectl(["get", "secret", "eastuscluster1", "-n", "federation-system"]).status != 0)
         #expect(try east.kubectl(["get", "serviceaccount", "meridian-myfederation", "-n", "federation-system"]).status != 0)
+        // What the federation put there went with it; the other member keeps its copy.
+        #expect(try east.kubectl(["get", "configmap", "shared"]).status != 0)
+        #expect(try west.kubectl(["get", "configmap", "shared", "-o", "jsonpath={.data.k}"]).output == "v")
         let again = try meridian(["unjoin", "eastuscluster1", "--host-cluster-context=westuscluster1"])
         #expect(again.status != 0)
         #expect(again.error == "meridian: cluster \"eastuscluster1\" is not a member of federation \"myfederation\"\n")

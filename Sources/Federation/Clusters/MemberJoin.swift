@@ -79,6 +79,24 @@ public struct MemberJoin: Sendable {
         try await member.deleteIfExists(.serviceAccounts, namespace: namespace, name: accountName)
     }
 
+    /// Deletes what this federation propagated to the member (objects labelled managed and
+    /// annotated with the federation's name). Namespaces stay: they may hold the member's own
+    /// objects. Returns how many objects went.
+    @discardableResult
+    public func removePropagated(from member: KubeClient) async throws(KubeClientError) -> Int {
+        var removed = 0
+        for type in PropagatedTypes.all where type != .namespaces {
+            let copies = try await member.listAll(type, options: ListOptions(labelSelector: "\(Federation.managedLabel)=true")).items
+            for copy in copies where copy["metadata"]["annotations"][Federation.federationAnnotation].stringValue == federationName {
+                try await member.deleteIfExists(
+                    type, namespace: copy["metadata"]["namespace"].stringValue, name: copy["metadata"]["name"].stringValue ?? "",
+                    options: DeleteOptions(propagationPolicy: .background))
+                removed += 1
+            }
+        }
+        return removed
+    }
+
     /// Region and zone from the member's node labels (the most common values).
     public static func topology(of member: KubeClient) async throws(KubeClientError) -> (region: String?, zone: String?) {
         let nodes = try await member.list(Node.self)

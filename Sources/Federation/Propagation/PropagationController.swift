@@ -59,6 +59,7 @@ public struct PropagationController: Reconciler {
         }
         // A member becoming Ready (or joining, or leaving) changes where everything goes.
         reconciler.clusters.addHandler { event in
+            if case .deleted(let cluster) = event, let name = cluster["metadata"]["name"].stringValue { watches.stop(cluster: name) }
             if case .updated(let old, let new) = event, old["status"]["state"] == new["status"]["state"], old["spec"] == new["spec"] {
                 return
             }
