@@ -12,10 +12,19 @@ public enum FederationBootstrap {
             if var existing = try await client.getIfExists(.customResourceDefinitions, name: name) {
                 if existing["spec"] != definition["spec"] {
                     existing["spec"] = definition["spec"]
-                    _ = try await client.update(.customResourceDefinitions, existing)
+                    do {
+                        _ = try await client.update(.customResourceDefinitions, existing)
+                    } catch {
+                        if !error.isConflict { throw error }
+                    }
                 }
             } else {
-                _ = try await client.create(.customResourceDefinitions, definition)
+                do {
+                    _ = try await client.create(.customResourceDefinitions, definition)
+                } catch {
+                    // Installed concurrently (the control plane and `join` both install).
+                    if !error.isAlreadyExists { throw error }
+                }
             }
         }
         do {

@@ -15,6 +15,8 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var nextWaiterID = 0
         var shuttingDown = false
         var timerRequests: AsyncStream<(Key, Duration)>.Continuation?
+        /// The earliest pending delayed add of each key: one timer per key, as client-go keeps.
+        var delayed: [Key: ContinuousClock.Instant] = [:]
 
         var pending: Int { queue.count - head }
 
@@ -58,10 +60,26 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         waiter?.resume(returning: key)
     }
 
-    /// Queues `key` after `delay` (released by `runTimers()`).
+    /// Queues `key` after `delay` (released by `runTimers()`). A key already due sooner
+    /// keeps its earlier time; a later request does not start a second timer.
     public func add(_ key: Key, after delay: Duration) {
         guard delay > .zero else { return add(key) }
-        _ = state.withLock { $0.timerRequests?.yield((key, delay)) }
+        let due = ContinuousClock.now + delay
+        state.withLock { s in
+            if let pending = s.delayed[key], pending <= due { return }
+            s.delayed[key] = due
+            s.timerRequests?.yield((key, delay))
+        }
+    }
+
+    /// A timer fired: the key goes in if this was its current (earliest) timer.
+    private func timerFired(_ key: Key) {
+        let current = state.withLock { s -> Bool in
+            guard let pending = s.delayed[key], pending <= ContinuousClock.now else { return false }
+            s.delayed[key] = nil
+            return true
+        }
+        if current { add(key) }
     }
 
     /// Retries `key` after its next backoff step.
@@ -158,7 +176,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
             for await (key, delay) in timerRequests {
                 group.addTask {
                     guard (try? await Task.sleep(for: delay)) != nil else { return }
-                    self.add(key)
+                    self.timerFired(key)
                 }
             }
             group.cancelAll()

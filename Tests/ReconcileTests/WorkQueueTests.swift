@@ -81,4 +81,21 @@ import Testing
         queue.forget("x")
         #expect(queue.failures(of: "x") == 0)
     }
+
+    @Test func aKeyHasOneTimerTheEarliest() async {
+        let queue = WorkQueue<String>()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await queue.runTimers() }
+            queue.add("k", after: .seconds(30))
+            queue.add("k", after: .milliseconds(20))
+            queue.add("k", after: .seconds(60))
+            #expect(await queue.next() == "k")
+            queue.done("k")
+            // The later timers were dropped: nothing else arrives for this key.
+            queue.add("other", after: .milliseconds(50))
+            #expect(await queue.next() == "other")
+            #expect(queue.depth == 0)
+            queue.shutDown()
+        }
+    }
 }

@@ -3,8 +3,7 @@ import KubeAPI
 import KubeClient
 
 /// The federation's footprint in a member: namespace, ServiceAccount `meridian-<FED>`, a
-/// ClusterRole with what propagation and status need (every resource, but no
-/// impersonation, escalation or binding of roles), its binding, and a token for it.
+/// ClusterRole with what propagation and status need, its binding, and a token for it.
 public struct MemberJoin: Sendable {
     public let federationName: String
     public let cluster: String
@@ -21,6 +20,35 @@ public struct MemberJoin: Sendable {
 
     var labels: JSONValue { ["federation.meridian.dev/federation": .string(federationName)] }
 
+    /// What propagation and status need: the propagated kinds (and their status), reading
+    /// nodes for topology and capacity, events. No pods/exec, no tokens, no impersonation.
+    var role: JSONValue {
+        let verbs: JSONValue = ["get", "list", "watch", "create", "update", "patch", "delete"]
+        var byGroup: [String: [String]] = [:]
+        for type in PropagatedTypes.all { byGroup[type.group, default: []] += [type.resource, "\(type.resource)/status"] }
+        var rules: [JSONValue] = byGroup.keys.sorted().map { group in
+            ["apiGroups": [.string(group)], "resources": .array(byGroup[group]!.map(JSONValue.string)), "verbs": verbs]
+        }
+        rules.append(["apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]])
+        rules.append(["apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "get", "list", "watch"]])
+        rules.append([
+            "nonResourceURLs": ["/readyz", "/livez", "/healthz", "/version", "/api", "/api/*", "/apis", "/apis/*"], "verbs": ["get"],
+        ])
+        return [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": ["name": .string(accountName), "labels": labels], "rules": .array(rules),
+        ]
+    }
+
+    var binding: JSONValue {
+        [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": ["name": .string(accountName), "labels": labels],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(accountName)],
+            "subjects": [["kind": "ServiceAccount", "name": .string(accountName), "namespace": .string(namespace)]],
+        ]
+    }
+
     /// Creates (or keeps) the account and its role; returns a token for it.
     public func grantAccess(in member: KubeClient) async throws(KubeClientError) -> String {
         try await ensure(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
@@ -30,28 +58,9 @@ public struct MemberJoin: Sendable {
                 "apiVersion": "v1", "kind": "ServiceAccount",
                 "metadata": ["name": .string(accountName), "namespace": .string(namespace), "labels": labels],
             ])
-        let verbs: JSONValue = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
-        try await ensure(
-            .clusterRoles,
-            [
-                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                "metadata": ["name": .string(accountName), "labels": labels],
-                "rules": [
-                    ["apiGroups": ["*"], "resources": ["*"], "verbs": verbs],
-                    [
-                        "nonResourceURLs": ["/readyz", "/livez", "/healthz", "/version", "/api", "/api/*", "/apis", "/apis/*"],
-                        "verbs": ["get"],
-                    ],
-                ],
-            ])
-        try await ensure(
-            .clusterRoleBindings,
-            [
-                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-                "metadata": ["name": .string(accountName), "labels": labels],
-                "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(accountName)],
-                "subjects": [["kind": "ServiceAccount", "name": .string(accountName), "namespace": .string(namespace)]],
-            ])
+        // SSA so a re-join corrects rules and subjects that changed.
+        _ = try await member.apply(.clusterRoles, role, fieldManager: "meridian-join", force: true)
+        _ = try await member.apply(.clusterRoleBindings, binding, fieldManager: "meridian-join", force: true)
         let request: JSONValue = [
             "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
             "spec": ["expirationSeconds": .int(Self.tokenLifetimeSeconds), "audiences": []],

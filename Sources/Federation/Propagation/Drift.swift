@@ -2,8 +2,8 @@ import KubeAPI
 import KubeClient
 
 /// Where a member copy differs from what the federation applies: the paths of the
-/// desired copy's fields whose value in the member is different (objects compared field
-/// by field, lists as a whole). Fields the member adds (defaults, status, controllers'
+/// desired copy's fields whose value in the member is different (objects field by field,
+/// lists item by item when their lengths match). Fields the member adds (defaults, status, controllers'
 /// annotations) are not drift.
 enum Drift {
     static func paths(desired: JSONValue, actual: JSONValue, limit: Int = 8) -> [String] {
@@ -15,6 +15,9 @@ enum Drift {
                     if path.isEmpty && ["apiVersion", "kind", "status"].contains(key) { continue }
                     walk(object[key]!, a[key], path.isEmpty ? key : "\(path).\(key)")
                 }
+            } else if let items = d.arrayValue, let actual = a.arrayValue, items.count == actual.count {
+                // Item by item, so fields members add to list items (a Service port's nodePort) are not drift.
+                for (i, item) in items.enumerated() { walk(item, actual[i], "\(path)[\(i)]") }
             } else if d != a, !(d.isNull && a.isNull) {
                 out.append(path)
             }

@@ -35,7 +35,8 @@ public enum PropagatedTypes {
         }
     }
 
-    static let replicaField: [ResourceType: String] = [.deployments: "replicas", .statefulSets: "replicas", .jobs: "parallelism"]
+    /// Jobs are not divided: their completions would have to be split with them (placement's job).
+    static let replicaField: [ResourceType: String] = [.deployments: "replicas", .statefulSets: "replicas"]
 
     /// The copy applied to a member: the object without server-owned metadata and status,
     /// labelled as managed, with its share of the replicas.
@@ -56,9 +57,11 @@ public enum PropagatedTypes {
         }
         switch type {
         case .services:
-            // Each member allocates its own addresses and ports.
-            copy["spec"]["clusterIP"] = .null
-            copy["spec"]["clusterIPs"] = .null
+            // Each member allocates its own addresses and ports; headless stays headless.
+            if copy["spec"]["clusterIP"].stringValue != "None" {
+                copy["spec"]["clusterIP"] = .null
+                copy["spec"]["clusterIPs"] = .null
+            }
             if var ports = copy["spec"]["ports"].arrayValue {
                 for i in ports.indices { ports[i]["nodePort"] = .null }
                 copy["spec"]["ports"] = .array(ports)

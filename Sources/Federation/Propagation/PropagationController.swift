@@ -83,17 +83,18 @@ public struct PropagationController: Reconciler {
     public func reconcile(_ federated: FederatedKey, logger: Logger) async throws -> ReconcileResult {
         let type = federated.type
         guard let informer = informers[type],
-            let object = await informer.get(namespace: federated.key.namespace, name: federated.key.name),
-            PropagatedTypes.isPropagated(type, object)
+            let object = await informer.get(namespace: federated.key.namespace, name: federated.key.name)
         else { return .done }
         let ready = await clusters.list().map(Cluster.init(object:)).filter(\.isReady).sorted { $0.name < $1.name }
         let finalizers = (object["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue)
+        // Deletion first, even of an object that stopped qualifying after it got our finalizer.
         if !object["metadata"]["deletionTimestamp"].isNull {
             guard finalizers.contains(Federation.propagationFinalizer) else { return .done }
             try await deleteCopies(federated, from: ready)
             try await setFinalizers(federated, object, finalizers.filter { $0 != Federation.propagationFinalizer })
             return .done
         }
+        guard PropagatedTypes.isPropagated(type, object) else { return .done }
         if !finalizers.contains(Federation.propagationFinalizer) {
             try await setFinalizers(federated, object, finalizers + [Federation.propagationFinalizer])
             return .done  // the update comes back as an event
@@ -128,7 +129,7 @@ public struct PropagationController: Reconciler {
         let namespace = type.namespaced ? federated.key.namespace : nil
         if let namespace { try await ensureNamespace(namespace, in: member) }
         let existing = try await member.getIfExists(type, namespace: namespace, name: federated.key.name)
-        if let existing, existing["metadata"]["labels"][Federation.managedLabel].stringValue != "true" {
+        if let existing, !isOurs(existing) {
             await events.record(
                 object, type: .warning, reason: "NameClash",
                 message: "cluster \(cluster.name) has a \(type.kind) \(federated.key) that Meridian did not create; it is left alone")
@@ -154,6 +155,12 @@ public struct PropagationController: Reconciler {
         return applied
     }
 
+    /// A member object this federation made (another federation's copy is not ours either).
+    private func isOurs(_ object: JSONValue) -> Bool {
+        object["metadata"]["labels"][Federation.managedLabel].stringValue == "true"
+            && (object["metadata"]["annotations"][Federation.federationAnnotation].stringValue ?? federationName) == federationName
+    }
+
     private func ensureNamespace(_ name: String, in member: KubeClient) async throws {
         if try await member.getIfExists(.namespaces, name: name) != nil { return }
         var namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
@@ -173,9 +180,9 @@ public struct PropagationController: Reconciler {
             await ledger.forget(cluster.name, federated)
             let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
             let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
-            guard let copy = try await member.getIfExists(type, namespace: namespace, name: federated.key.name),
-                copy["metadata"]["labels"][Federation.managedLabel].stringValue == "true"
-            else { continue }
+            guard let copy = try await member.getIfExists(type, namespace: namespace, name: federated.key.name), isOurs(copy) else {
+                continue
+            }
             try await member.deleteIfExists(
                 type, namespace: namespace, name: federated.key.name,
                 options: DeleteOptions(preconditionUID: copy["metadata"]["uid"].stringValue))

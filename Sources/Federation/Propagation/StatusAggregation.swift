@@ -27,7 +27,12 @@ enum StatusAggregation {
                 let unavailable = (object["spec"]["replicas"].intValue ?? 1) - (sum("availableReplicas").intValue ?? 0)
                 status["unavailableReplicas"] = unavailable > 0 ? .int(unavailable) : .null
             }
-            status["observedGeneration"] = object["metadata"]["generation"]
+            // The federation has observed its generation once every member has observed its
+            // copy's: until then `kubectl rollout status` keeps waiting.
+            let observed = ordered.allSatisfy {
+                ($0["status"]["observedGeneration"].intValue ?? 0) >= ($0["metadata"]["generation"].intValue ?? 0)
+            }
+            if observed { status["observedGeneration"] = object["metadata"]["generation"] }
         case .daemonSets:
             for field in ["desiredNumberScheduled", "currentNumberScheduled", "numberReady", "numberAvailable", "updatedNumberScheduled"] {
                 status[field] = sum(field)

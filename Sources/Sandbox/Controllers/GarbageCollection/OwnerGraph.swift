@@ -25,7 +25,10 @@ final class OwnerGraph: Sendable {
         let ownerUIDs = object.ownerReferences.compactMap { $0["uid"].stringValue }
         state.withLock { s in
             s.objects[uid] = ref
-            for old in s.owners[uid] ?? [] where !ownerUIDs.contains(old) { s.dependents[old]?.remove(uid) }
+            for old in s.owners[uid] ?? [] where !ownerUIDs.contains(old) {
+                s.dependents[old]?.remove(uid)
+                if s.dependents[old]?.isEmpty == true { s.dependents[old] = nil }
+            }
             for owner in ownerUIDs { s.dependents[owner, default: []].insert(uid) }
             s.owners[uid] = ownerUIDs.isEmpty ? nil : ownerUIDs
         }
@@ -39,11 +42,16 @@ final class OwnerGraph: Sendable {
             var affected: [ObjectRef] = []
             for owner in s.owners.removeValue(forKey: uid) ?? [] {
                 s.dependents[owner]?.remove(uid)
+                if s.dependents[owner]?.isEmpty == true { s.dependents[owner] = nil }
                 if let ref = s.objects[owner] { affected.append(ref) }
             }
-            for dependent in s.dependents[uid] ?? [] {
+            // The dependents stay recorded under this UID until they go (so their own
+            // removal finds it); once none is known any more, drop the entry.
+            let dependents = s.dependents[uid] ?? []
+            for dependent in dependents {
                 if let ref = s.objects[dependent] { affected.append(ref) }
             }
+            if dependents.allSatisfy({ s.objects[$0] == nil }) { s.dependents[uid] = nil }
             return affected
         }
     }

@@ -70,6 +70,7 @@ actor ContainerRuntime {
         do {
             try process.run()
         } catch {
+            try? log.close()
             throw StartError.launch("cannot start \(executable): \(error.localizedDescription)")
         }
         let startedAt = Timestamp.now()

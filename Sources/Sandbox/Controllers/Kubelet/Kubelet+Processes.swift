@@ -123,6 +123,7 @@ extension Kubelet {
             container["workingDir"].stringValue.map { PodFilesystem.translate($0, mounts: mounts) } ?? filesystem.podDirectory
         try? FileManager.default.createDirectory(atPath: workingDirectory, withIntermediateDirectories: true)
         let queue = self.queue
+        await state.startedProcesses(key, uid: pod.uid)
         _ = try await runtime.start(
             .init(podUID: pod.uid, container: container["name"].stringValue ?? ""), executable: context.configuration.executablePath,
             arguments: words, environment: environment, workingDirectory: workingDirectory,

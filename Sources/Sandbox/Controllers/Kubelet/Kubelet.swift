@@ -43,6 +43,13 @@ struct Kubelet: Reconciler {
         guard let pod = await pods.get(namespace: key.namespace, name: key.name),
             let nodeName = pod["spec"]["nodeName"].stringValue, let nodeIndex = context.configuration.nodeIndex(nodeName)
         else {
+            // A pod removed at once (grace period 0, or already finished) may still have processes.
+            if let uid = await state.processUID(key) {
+                if await runtime.stop(podUID: uid, grace: .zero) { return .requeue(after: .milliseconds(100)) }
+                if let dataDirectory = context.configuration.dataDirectory {
+                    PodFilesystem.remove(dataDirectory: dataDirectory, namespace: key.namespace, name: key.name, uid: uid)
+                }
+            }
             await state.forget(key)
             return .done
         }
@@ -185,8 +192,15 @@ actor KubeletState {
         return nil
     }
 
+    private var processUIDs: [ObjectKey: String] = [:]
+
     func forget(_ key: ObjectKey) {
         firstSeen[key] = nil
         allocated[key] = nil
+        processUIDs[key] = nil
     }
+
+    /// Process pods started, so their processes can be stopped even if the pod vanishes.
+    func startedProcesses(_ key: ObjectKey, uid: String) { processUIDs[key] = uid }
+    func processUID(_ key: ObjectKey) -> String? { processUIDs[key] }
 }

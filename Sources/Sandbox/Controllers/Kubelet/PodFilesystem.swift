@@ -111,6 +111,10 @@ struct PodFilesystem: Sendable {
     func remove() {
         try? FileManager.default.removeItem(atPath: podDirectory)
     }
+
+    static func remove(dataDirectory: String, namespace: String, name: String, uid: String) {
+        try? FileManager.default.removeItem(atPath: (dataDirectory as NSString).appendingPathComponent("pods/\(namespace)_\(name)_\(uid)"))
+    }
 }
 
 /// Where a container's log file is, for whoever serves `pods/log`.

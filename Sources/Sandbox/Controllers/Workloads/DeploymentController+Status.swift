@@ -40,7 +40,7 @@ extension DeploymentController {
         } else if d["spec"]["paused"].boolValue == true {
             conditions = Self.setCondition(
                 conditions, type: "Progressing", status: false, reason: "DeploymentPaused", message: "Deployment is paused", now: now,
-                touch: true)
+                touch: d.condition("Progressing")?["reason"].stringValue != "DeploymentPaused")
         }
         status["conditions"] = .array(conditions)
         guard status != d["status"] else { return }
@@ -120,8 +120,8 @@ extension DeploymentController {
         ]
         if let previous {
             if previous["status"].stringValue == text { condition["lastTransitionTime"] = previous["lastTransitionTime"] }
-            let same = previous["reason"].stringValue == reason && previous["message"].stringValue == message
-            if same || (!touch && previous["status"].stringValue == text && previous["reason"].stringValue == reason) {
+            // lastUpdateTime moves on progress; without progress it stays, so the deadline can pass.
+            if !touch, previous["status"].stringValue == text, previous["reason"].stringValue == reason {
                 condition["lastUpdateTime"] = previous["lastUpdateTime"]
             }
         }
