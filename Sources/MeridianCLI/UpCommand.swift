@@ -140,9 +140,15 @@ struct UpCoordinator: Service {
 
     private func waitUntilReady(_ federation: KubeClient) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
+        // Probed by this run, not a state kept from the last one (whole seconds: lastProbeTime's precision).
+        let since = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         while ContinuousClock.now < deadline {
             let clusters = try await federation.list(Cluster.self)
-            if clusters.filter(\.isReady).count >= members.count { return }
+            let fresh = clusters.filter { cluster in
+                let probed = (cluster.object["status"]["conditions"].arrayValue ?? []).first { $0["type"] == "Ready" }?["lastProbeTime"]
+                return cluster.isReady && (probed?.stringValue.flatMap(Timestamp.parse).map { $0 >= since } ?? false)
+            }
+            if fresh.count >= members.count { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw CLIError("members did not become Ready within 60 s")

@@ -58,12 +58,12 @@ public struct ClusterHealthController: Reconciler {
         } catch {
             failure = "\(error)"
         }
-        let (health, changed) = await book.record(
+        let (health, changed, first) = await book.record(
             name, initial: cluster.state.flatMap(ClusterState.init), success: failure == nil, error: failure)
         let lastProbe = (object["status"]["conditions"].arrayValue ?? []).first { $0["type"] == "Ready" }?["lastProbeTime"].stringValue
         let stale =
             lastProbe.flatMap(Timestamp.parse).map { Date().timeIntervalSince($0) >= Double(statusRefresh.components.seconds) } ?? true
-        if let state = health.state, changed != nil || cluster.state != state.rawValue || stale {
+        if let state = health.state, changed != nil || first || cluster.state != state.rawValue || stale {
             try await writeStatus(object, state: state, error: health.lastError)
             if let changed {
                 let message =
@@ -114,11 +114,13 @@ public struct ClusterHealthController: Reconciler {
 actor HealthBook {
     private var entries: [String: ClusterHealth] = [:]
 
-    func record(_ name: String, initial: ClusterState?, success: Bool, error: String?) -> (ClusterHealth, ClusterState?) {
+    /// Records a probe; `first` says it is this process's first probe of the cluster.
+    func record(_ name: String, initial: ClusterState?, success: Bool, error: String?) -> (ClusterHealth, ClusterState?, first: Bool) {
+        let first = entries[name] == nil
         var health = entries[name] ?? ClusterHealth(state: initial)
         let changed = health.record(success: success, error: error)
         entries[name] = health
-        return (health, changed)
+        return (health, changed, first)
     }
 
     func forget(_ name: String) { entries[name] = nil }

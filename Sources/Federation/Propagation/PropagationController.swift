@@ -57,6 +57,14 @@ public struct PropagationController: Reconciler {
                 queue.add(key)
             }
         }
+        // New credentials for a member (a re-join) mean new clients: re-propagate, which also
+        // moves the member's watches to the new client.
+        reconciler.secrets.addHandler { event in
+            guard case .updated(let old, let new) = event, new["metadata"]["namespace"].stringValue == Federation.systemNamespace,
+                old["data"] != new["data"]
+            else { return }
+            all.forEach(queue.add)
+        }
         // A member becoming Ready (or joining, or leaving) changes where everything goes.
         reconciler.clusters.addHandler { event in
             if case .deleted(let cluster) = event, let name = cluster["metadata"]["name"].stringValue { watches.stop(cluster: name) }
