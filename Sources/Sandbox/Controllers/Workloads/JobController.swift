@@ -194,16 +194,7 @@ struct JobController: Reconciler {
     }
 
     private func delete(_ victims: [JSONValue], of job: JSONValue, key: ObjectKey) async throws {
-        for pod in victims {
-            do {
-                try await context.client.delete(
-                    .pods, namespace: pod.namespace, name: pod.name, options: DeleteOptions(preconditionUID: pod.uid))
-            } catch {
-                if !(error.isNotFound || error.isConflict) { throw error }
-            }
-            await expectations.deleted(key, pod: pod.name)
-            await events.record(job, reason: "SuccessfulDelete", message: "Deleted pod: \(pod.name)")
-        }
+        try await PodControl.delete(victims, of: job, key: key, client: context.client, expectations: expectations, events: events)
     }
 
     // MARK: finished jobs

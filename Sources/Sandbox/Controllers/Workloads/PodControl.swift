@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import Reconcile
 
 /// Creating and choosing pods for workload controllers.
 enum PodControl {
@@ -14,6 +15,23 @@ enum PodControl {
         metadata["ownerReferences"] = [owner.ownerReference()]
         metadata["creationTimestamp"] = nil
         return ["apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template["spec"]]
+    }
+
+    /// Deletes surplus pods of a controller (only the pod that was looked at: UID
+    /// precondition), noting each for the controller's expectations and in an event.
+    static func delete(
+        _ victims: [JSONValue], of owner: JSONValue, key: ObjectKey, client: KubeClient, expectations: PodExpectations,
+        events: EventRecorder
+    ) async throws {
+        for pod in victims {
+            do {
+                try await client.delete(.pods, namespace: pod.namespace, name: pod.name, options: DeleteOptions(preconditionUID: pod.uid))
+            } catch {
+                if !(error.isNotFound || error.isConflict) { throw error }
+            }
+            await expectations.deleted(key, pod: pod.name)
+            await events.record(owner, reason: "SuccessfulDelete", message: "Deleted pod: \(pod.name)")
+        }
     }
 
     static func isActive(_ pod: JSONValue) -> Bool {

@@ -117,16 +117,7 @@ struct ReplicaSetController: Reconciler {
     }
 
     private func delete(_ victims: [JSONValue], of owner: JSONValue, key: ObjectKey) async throws {
-        for pod in victims {
-            do {
-                try await context.client.delete(
-                    .pods, namespace: pod.namespace, name: pod.name, options: DeleteOptions(preconditionUID: pod.uid))
-            } catch {
-                if !(error.isNotFound || error.isConflict) { throw error }
-            }
-            await expectations.deleted(key, pod: pod.name)
-            await events.record(owner, reason: "SuccessfulDelete", message: "Deleted pod: \(pod.name)")
-        }
+        try await PodControl.delete(victims, of: owner, key: key, client: context.client, expectations: expectations, events: events)
     }
 
     private func updateStatus(_ owner: JSONValue, active: [JSONValue], failure: KubeClientError?) async throws {
