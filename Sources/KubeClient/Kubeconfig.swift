@@ -96,6 +96,19 @@ public struct Kubeconfig: Sendable {
         return try load(paths: defaultPaths(environment: environment))
     }
 
+    /// The file kubectl would write a context named `context` to: `--kubeconfig` when
+    /// given; else the first file of the chain that already defines that context, else the
+    /// first file that exists, else the last of the chain (created).
+    public static func writeTarget(
+        explicitPath: String?, context: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
+        if let explicitPath, !explicitPath.isEmpty { return explicitPath }
+        let paths = defaultPaths(environment: environment)
+        let existing = paths.filter { FileManager.default.fileExists(atPath: $0) }
+        if let defining = existing.first(where: { (try? load(paths: [$0]))?.contexts[context] != nil }) { return defining }
+        return existing.first ?? paths.last ?? (NSHomeDirectory() as NSString).appendingPathComponent(".kube/config")
+    }
+
     /// Merges the files that exist, in order (missing ones are skipped).
     public static func load(paths: [String]) throws(LoadError) -> Kubeconfig {
         var merged = Kubeconfig()

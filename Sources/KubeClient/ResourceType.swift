@@ -78,6 +78,10 @@ extension ResourceType {
         namespaced: false)
     public static let clusterRoles = ResourceType(
         group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", namespaced: false)
+    public static let roles = ResourceType(
+        group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", kind: "Role", namespaced: true)
+    public static let roleBindings = ResourceType(
+        group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding", namespaced: true)
     public static let clusterRoleBindings = ResourceType(
         group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings", kind: "ClusterRoleBinding",
         namespaced: false)

@@ -86,7 +86,7 @@ enum ServerAssembly {
     static func apiServer(
         dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
         metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, clusterProxy: (any ClusterProxy)? = nil,
-        logger: Logger,
+        pkiDirectory: String? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
     ) throws -> KubeAPIServer {
         do {
@@ -96,7 +96,8 @@ enum ServerAssembly {
             throw StartupError(description: "cannot create data directory \(dataDir): \(error.localizedDescription)")
         }
         let hosts = bindAddress == "0.0.0.0" ? [] : [bindAddress]
-        let pki = try PKI.loadOrCreate(directory: dataDir, hosts: hosts)
+        // A PKI made elsewhere (`meridian init` mounts it from a Secret) is used as it is.
+        let pki = try pkiDirectory.map { try PKI.load(directory: $0) } ?? PKI.loadOrCreate(directory: dataDir, hosts: hosts)
         let token = try adminToken(dataDir: dataDir)
         let store: any KVStore
         do {

@@ -36,14 +36,15 @@ enum SandboxAssembly {
 enum FederationAssembly {
     static func services(
         name: String, dataDir: String, bindAddress: String, port: Int, probeInterval: Duration, kubeconfigPath: String?,
-        metrics: PrometheusCollectorRegistry, logger: Logger, announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in }
+        pkiDirectory: String? = nil, metrics: PrometheusCollectorRegistry, logger: Logger,
+        announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in }
     ) throws -> [any Service] {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
         let proxy = FederationClusterProxy()
         let server = try ServerAssembly.apiServer(
             dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: kubeconfigPath, metrics: metrics,
-            clusterProxy: proxy, logger: logger,
+            clusterProxy: proxy, pkiDirectory: pkiDirectory, logger: logger,
             onListening: { port, pki in
                 announcePort.yield((port, pki))
                 announcePort.finish()

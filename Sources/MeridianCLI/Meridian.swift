@@ -14,7 +14,8 @@ public struct Meridian: AsyncParsableCommand {
             """,
         version: MeridianVersion.version,
         subcommands: [
-            UpCommand.self, APIServerCommand.self, SandboxCommand.self, ServeCommand.self, JoinCommand.self, UnjoinCommand.self,
+            UpCommand.self, InitCommand.self, JoinCommand.self, UnjoinCommand.self, ServeCommand.self, APIServerCommand.self,
+            SandboxCommand.self,
             VersionCommand.self,
         ]
     )

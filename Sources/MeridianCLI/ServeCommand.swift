@@ -30,8 +30,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Write a kubeconfig (context named after the federation) to this file.")
     var writeKubeconfig: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Use the certificates in this directory (ca.crt, ca.key, apiserver.crt/.key, admin.crt/.key, sa.key) instead of making them in --data-dir.",
+            discussion: "This is how `meridian init` hands the control plane its credentials: a Secret mounted read-only."))
+    var pkiDir: String?
+
     @Option(help: "Milliseconds between health probes of each member's /readyz.")
     var clusterProbeIntervalMs: Int = 1000
+
+    @OptionGroup var dns: DNSOptions
 
     @OptionGroup var listen: ListenOptions
 
@@ -48,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         let services = try FederationAssembly.services(
             name: federationName, dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port,
             probeInterval: .milliseconds(clusterProbeIntervalMs),
-            kubeconfigPath: writeKubeconfig, metrics: metrics, logger: logger)
+            kubeconfigPath: writeKubeconfig, pkiDirectory: pkiDir, metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -71,7 +79,8 @@ struct FederationRuntime: Service {
         let client = try KubeClient(
             ClientConfiguration(
                 server: "https://\(host):\(port)", caPEM: pki.caCertificatePEM, clientCertificatePEM: pki.adminCertificatePEM,
-                clientKeyPEM: pki.adminKeyPEM), maxConnections: 16)
+                // Every serving certificate names localhost; one made by `meridian init` need not name the pod's IP.
+                clientKeyPEM: pki.adminKeyPEM, tlsServerName: "localhost"), maxConnections: 16)
         let members = MemberClients()
         await proxy.attach(federation: client, members: members)
         do {

@@ -30,6 +30,7 @@ public struct SandboxControllers: Service {
         services += ResourceQuotaController.services(context)
         services += DisruptionController.services(context)
         services += ServiceControllers.services(context)
+        services += ClaimBinder.services(context)
         return services
     }
 

@@ -115,6 +115,41 @@ public struct PKI: Sendable {
             adminCertificatePEM: adminCert!, adminKeyPEM: adminKey!, serviceAccountKey: saKey, caKey: caKey, caCertificate: caCert)
     }
 
+    /// The files of a PKI directory, by name: what `meridian init` stores in the control
+    /// plane's Secret and `load(directory:)` reads back.
+    public static let fileNames = [
+        "ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "apiserver.hosts", "admin.crt", "admin.key", "sa.key",
+    ]
+
+    /// Loads a complete PKI that another tool made (a Secret mounted read-only): nothing is
+    /// created or written; a missing or unreadable file is an error naming it.
+    public static func load(directory: String) throws -> PKI {
+        func read(_ name: String) throws -> String {
+            let path = (directory as NSString).appendingPathComponent(name)
+            do {
+                return try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw PKIError.unreadable(path: path, reason: error.localizedDescription)
+            }
+        }
+        func parse<T>(_ name: String, _ make: (String) throws -> T) throws -> T {
+            let text = try read(name)
+            do {
+                return try make(text)
+            } catch {
+                throw PKIError.unreadable(path: (directory as NSString).appendingPathComponent(name), reason: "\(error)")
+            }
+        }
+        let caKey = try parse("ca.key") { try P256.Signing.PrivateKey(pemRepresentation: $0) }
+        let caCert = try parse("ca.crt") { try Certificate(pemEncoded: $0) }
+        let saKey = try parse("sa.key") { try P256.Signing.PrivateKey(pemRepresentation: $0) }
+        return PKI(
+            caCertificatePEM: try read("ca.crt"), servingCertificatePEM: try read("apiserver.crt"),
+            servingKeyPEM: try read("apiserver.key"),
+            adminCertificatePEM: try read("admin.crt"), adminKeyPEM: try read("admin.key"), serviceAccountKey: saKey, caKey: caKey,
+            caCertificate: caCert)
+    }
+
     static func issue(
         subject: DistinguishedName, key: P256.Signing.PrivateKey, caKey: P256.Signing.PrivateKey, caCert: Certificate,
         extensions: Certificate.Extensions

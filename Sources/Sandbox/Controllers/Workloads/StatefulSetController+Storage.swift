@@ -24,7 +24,7 @@ extension StatefulSetController {
             let claim: JSONValue = ["apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata, "spec": template["spec"]]
             do {
                 let created = try await context.client.create(.persistentVolumeClaims, namespace: set.namespace, claim)
-                try await bind(created)
+                try await ClaimBinder.bind(created, client: context.client)
                 await events.record(
                     set, reason: "SuccessfulCreate", message: "create Claim \(name) Pod \(podName) in StatefulSet \(set.name) success")
             } catch {
@@ -35,17 +35,6 @@ extension StatefulSetController {
                 throw error
             }
         }
-    }
-
-    /// The sandbox has no volume provisioner and no PersistentVolumes: a claim is reported
-    /// Bound with the capacity it asked for as soon as it exists, so pods using it can run.
-    private func bind(_ claim: JSONValue) async throws(KubeClientError) {
-        var status: JSONValue = ["phase": "Bound", "accessModes": claim["spec"]["accessModes"]]
-        let storage = claim["spec"]["resources"]["requests"]["storage"]
-        if !storage.isNull { status["capacity"] = ["storage": storage] }
-        _ = try await context.client.patch(
-            .persistentVolumeClaims, namespace: claim.namespace, name: claim.name, ["status": status], as: .merge,
-            subresource: "status")
     }
 
     /// `whenScaled: Delete`: the claims of ordinals beyond the replicas whose pod is gone.
