@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "MeridianCLI",
             dependencies: [
-                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox", "Federation", "FederationAPI",
+                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Reconcile", "Sandbox", "Federation", "FederationAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,6 +127,6 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "KubeClient"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI"]),
-        .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient"]),
+        .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient", "Reconcile"]),
     ]
 )

@@ -6,6 +6,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Logging
+import Reconcile
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -39,6 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between health probes of each member's /readyz.")
     var clusterProbeIntervalMs: Int = 1000
 
+    @Option(help: "Elect one leader among control planes sharing a store; only the leader runs the controllers.")
+    var leaderElect = true
+
+    @Option(help: "Seconds a follower waits for a silent leader before taking over.")
+    var leaderElectLeaseDuration = 10
+
     @OptionGroup var dns: DNSOptions
 
     @OptionGroup var listen: ListenOptions
@@ -46,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard Validation.dns1123Label(federationName).isEmpty else {
             throw ValidationError("--federation-name \(federationName) is not a valid name (lower-case letters, digits and '-')")
+        }
+        guard (2...300).contains(leaderElectLeaseDuration) else {
+            throw ValidationError("--leader-elect-lease-duration must be between 2 and 300 seconds")
         }
         guard clusterProbeIntervalMs >= 100 else { throw ValidationError("--cluster-probe-interval-ms must be at least 100") }
     }
@@ -56,7 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
         let services = try FederationAssembly.services(
             name: federationName, dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port,
             probeInterval: .milliseconds(clusterProbeIntervalMs),
-            kubeconfigPath: writeKubeconfig, pkiDirectory: pkiDir, metrics: metrics, logger: logger)
+            kubeconfigPath: writeKubeconfig, pkiDirectory: pkiDir,
+            leaderElection: leaderElect ? .enabled(leaseDuration: .seconds(leaderElectLeaseDuration)) : .disabled, metrics: metrics,
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -70,6 +82,7 @@ struct FederationRuntime: Service {
     let host: String
     let ports: AsyncStream<(Int, PKI)>
     let probeInterval: Duration
+    let leaderElection: LeaderElection
     let proxy: FederationClusterProxy
     let logger: Logger
 
@@ -81,20 +94,41 @@ struct FederationRuntime: Service {
                 server: "https://\(host):\(port)", caPEM: pki.caCertificatePEM, clientCertificatePEM: pki.adminCertificatePEM,
                 // Every serving certificate names localhost; one made by `meridian init` need not name the pod's IP.
                 clientKeyPEM: pki.adminKeyPEM, tlsServerName: "localhost"), maxConnections: 16)
-        let members = MemberClients()
-        await proxy.attach(federation: client, members: members)
         do {
             try await FederationBootstrap.install(client)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        let members = MemberClients()
+        await proxy.attach(federation: client, members: members)
+        // Every replica serves the API and the cluster proxy; only the leader reconciles.
+        let runControllers: @Sendable () async throws -> Void = { [federationName, probeInterval, logger] in
             let informers = SharedInformers(client: client, logger: logger)
             let services =
                 ClusterHealthController.make(
                     federation: client, informers: informers, members: members, interval: probeInterval, logger: logger)
                 + PropagationController.make(
                     federation: client, federationName: federationName, informers: informers, members: members, logger: logger)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await informers.run() }
+                for service in services { group.addTask { try await service.run() } }
+            }
+        }
+        do {
             try await cancelWhenGracefulShutdown {
-                try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask { await informers.run() }
-                    for service in services { group.addTask { try await service.run() } }
+                switch leaderElection {
+                case .disabled:
+                    try await runControllers()
+                case .enabled(let leaseDuration):
+                    let elector = LeaderElector(
+                        client: client,
+                        configuration: .init(
+                            namespace: Federation.systemNamespace, name: "meridian-controllers",
+                            identity: LeaderElector.Configuration.defaultIdentity(), leaseDuration: leaseDuration,
+                            renewDeadline: leaseDuration * 0.8, retryPeriod: min(.seconds(2), leaseDuration / 5)),
+                        logger: logger)
+                    try await elector.run(lead: runControllers)
                 }
             }
         } catch {
@@ -105,4 +139,10 @@ struct FederationRuntime: Service {
         await members.shutdown()
         await client.shutdown()
     }
+}
+
+/// Whether `serve` elects a leader among replicas sharing one store.
+enum LeaderElection: Sendable {
+    case disabled
+    case enabled(leaseDuration: Duration)
 }

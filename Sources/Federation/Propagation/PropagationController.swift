@@ -148,7 +148,9 @@ public struct PropagationController: Reconciler {
         let drifted = existing.map { Drift.paths(desired: copy, actual: $0) } ?? []
         let applied = try await member.apply(type, copy, fieldManager: "meridian", force: true)
         await ledger.record(cluster.name, federated)
-        if existing == nil {
+        // The copy may have been deleted between the read and the apply: a new uid says so.
+        let recreated = existing.map { $0["metadata"]["uid"] != applied["metadata"]["uid"] } ?? true
+        if recreated {
             if seenBefore {
                 await events.record(
                     object, type: .warning, reason: "DriftReverted", message: "cluster \(cluster.name): the copy was deleted; recreated")
