@@ -36,7 +36,8 @@ enum SandboxAssembly {
 enum FederationAssembly {
     static func services(
         name: String, dataDir: String, bindAddress: String, port: Int, probeInterval: Duration, kubeconfigPath: String?,
-        pkiDirectory: String? = nil, leaderElection: LeaderElection = .disabled, metrics: PrometheusCollectorRegistry, logger: Logger,
+        pkiDirectory: String? = nil, leaderElection: LeaderElection = .disabled,
+        propagationDenylist: Set<String> = [], metrics: PrometheusCollectorRegistry, logger: Logger,
         announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in }
     ) throws -> [any Service] {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
@@ -53,7 +54,8 @@ enum FederationAssembly {
         return [
             server,
             FederationRuntime(
-                federationName: name, host: host, ports: ports, probeInterval: probeInterval, leaderElection: leaderElection, proxy: proxy,
+                federationName: name, host: host, ports: ports, probeInterval: probeInterval, leaderElection: leaderElection,
+                propagationDenylist: propagationDenylist, proxy: proxy,
                 logger: logger),
         ]
     }

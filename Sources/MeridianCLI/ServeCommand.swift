@@ -46,6 +46,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a follower waits for a silent leader before taking over.")
     var leaderElectLeaseDuration = 10
 
+    @Option(
+        help: ArgumentHelp(
+            "Resources never propagated to members, comma-separated, as `kubectl api-resources` names them.",
+            discussion: "For example: secrets,roles.rbac.authorization.k8s.io,widgets.example.com (core resources without a group).",
+            valueName: "resource[.group],..."))
+    var propagationDenylist: [String] = []
+
+    var denylist: Set<String> {
+        Set(propagationDenylist.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+    }
+
     @OptionGroup var dns: DNSOptions
 
     @OptionGroup var listen: ListenOptions
@@ -53,6 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard Validation.dns1123Label(federationName).isEmpty else {
             throw ValidationError("--federation-name \(federationName) is not a valid name (lower-case letters, digits and '-')")
+        }
+        for entry in denylist
+        where entry.isEmpty || entry.contains("/")
+            || entry.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+        {
+            throw ValidationError("--propagation-denylist entry '\(entry)' is not resource or resource.group")
         }
         guard (2...300).contains(leaderElectLeaseDuration) else {
             throw ValidationError("--leader-elect-lease-duration must be between 2 and 300 seconds")
@@ -67,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
             name: federationName, dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port,
             probeInterval: .milliseconds(clusterProbeIntervalMs),
             kubeconfigPath: writeKubeconfig, pkiDirectory: pkiDir,
-            leaderElection: leaderElect ? .enabled(leaseDuration: .seconds(leaderElectLeaseDuration)) : .disabled, metrics: metrics,
+            leaderElection: leaderElect ? .enabled(leaseDuration: .seconds(leaderElectLeaseDuration)) : .disabled,
+            propagationDenylist: denylist, metrics: metrics,
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -83,6 +101,7 @@ struct FederationRuntime: Service {
     let ports: AsyncStream<(Int, PKI)>
     let probeInterval: Duration
     let leaderElection: LeaderElection
+    let propagationDenylist: Set<String>
     let proxy: FederationClusterProxy
     let logger: Logger
 
@@ -103,13 +122,14 @@ struct FederationRuntime: Service {
         let members = MemberClients()
         await proxy.attach(federation: client, members: members)
         // Every replica serves the API and the cluster proxy; only the leader reconciles.
-        let runControllers: @Sendable () async throws -> Void = { [federationName, probeInterval, logger] in
+        let runControllers: @Sendable () async throws -> Void = { [federationName, probeInterval, propagationDenylist, logger] in
             let informers = SharedInformers(client: client, logger: logger)
             let services =
                 ClusterHealthController.make(
                     federation: client, informers: informers, members: members, interval: probeInterval, logger: logger)
                 + PropagationController.make(
-                    federation: client, federationName: federationName, informers: informers, members: members, logger: logger)
+                    federation: client, federationName: federationName, informers: informers, members: members,
+                    denylist: propagationDenylist, logger: logger)
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await informers.run() }
                 for service in services { group.addTask { try await service.run() } }

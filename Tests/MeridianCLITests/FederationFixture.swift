@@ -9,13 +9,14 @@ final class FederationFixture {
     var members: [String: MeridianProcess] = [:]
     let federationName: String
 
-    init(name: String = "myfederation", members: [(name: String, region: String)]) throws {
+    init(name: String = "myfederation", members: [(name: String, region: String)], serveArguments: [String] = []) throws {
         federationName = name
         root = try Paths.temporaryDirectory("federation")
         let fedDir = root.appendingPathComponent("cp")
         let fedConfig = root.appendingPathComponent("fed.kubeconfig")
         control = try MeridianProcess(
-            ["serve", "--data-dir", fedDir.path, "--port", "0", "--federation-name", name, "--write-kubeconfig", fedConfig.path],
+            ["serve", "--data-dir", fedDir.path, "--port", "0", "--federation-name", name, "--write-kubeconfig", fedConfig.path]
+                + serveArguments,
             dataDir: fedDir, kubeconfig: fedConfig)
         try control.waitUntilReady()
         for member in members {

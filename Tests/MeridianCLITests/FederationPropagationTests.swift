@@ -83,4 +83,43 @@ import Testing
                 "cluster drift-a: spec.replicas changed in the member; reverted", "cluster drift-b: the copy was deleted; recreated",
             ])
     }
+
+    @Test func aCopyLeftInAnOfflineMemberIsCleanedWhenItReturns() throws {
+        let fed = try FederationFixture(members: [("gone-a", "region-1"), ("gone-b", "region-2")])
+        try fed.joinAll()
+        #expect(try fed.kubectl(["create", "configmap", "settings", "--from-literal=k=v"]).status == 0)
+        for member in ["gone-a", "gone-b"] {
+            try fed.eventually(["--context", member, "get", "configmap", "settings", "-o", "jsonpath={.data.k}"]) { $0.output == "v" }
+        }
+        // gone-b freezes (its API stops answering) and goes Offline.
+        let frozen = fed.members["gone-b"]!
+        frozen.send(SIGSTOP)
+        defer { frozen.send(SIGCONT) }
+        try fed.eventually(["get", "cluster", "gone-b", "-o", "jsonpath={.status.state}"]) { $0.output == "Offline" }
+        // Deleting in the federation does not wait for it; the Ready member is cleaned at once.
+        #expect(try fed.kubectl(["delete", "configmap", "settings", "--timeout=30s"]).status == 0)
+        try fed.eventually(["--context", "gone-a", "get", "configmap", "settings"]) { $0.status != 0 }
+        // Back: its stale copy goes.
+        frozen.send(SIGCONT)
+        try fed.eventually(["get", "cluster", "gone-b", "-o", "jsonpath={.status.state}"]) { $0.output == "Ready" }
+        let gone = try fed.eventually(["--context", "gone-b", "get", "configmap", "settings"], timeout: .seconds(10)) { $0.status != 0 }
+        #expect(gone.error.contains("NotFound"), "\(gone.error)")
+    }
+
+    @Test func denylistedKindsStayInTheFederationAndPropagationLatencyIsMeasured() throws {
+        let fed = try FederationFixture(
+            members: [("deny-a", "region-1")], serveArguments: ["--propagation-denylist", "secrets,roles.rbac.authorization.k8s.io"])
+        try fed.joinAll()
+        #expect(try fed.kubectl(["create", "secret", "generic", "token", "--from-literal=k=v"]).status == 0)
+        #expect(try fed.kubectl(["create", "role", "reader", "--verb=get", "--resource=pods"]).status == 0)
+        #expect(try fed.kubectl(["create", "configmap", "settings", "--from-literal=k=v"]).status == 0)
+        try fed.eventually(["--context", "deny-a", "get", "configmap", "settings", "-o", "jsonpath={.data.k}"]) { $0.output == "v" }
+        #expect(try fed.kubectl(["--context", "deny-a", "get", "secret", "token"]).error.contains("NotFound"))
+        #expect(try fed.kubectl(["--context", "deny-a", "get", "role", "reader"]).error.contains("NotFound"))
+        // Denylisted objects get no finalizer either: they are the federation's own.
+        #expect(try fed.kubectl(["get", "secret", "token", "-o", "jsonpath={.metadata.finalizers}"]).output == "")
+        let metrics = try fed.kubectl(["get", "--raw", "/metrics"]).output
+        let count = metrics.split(separator: "\n").first { $0.hasPrefix("meridian_propagation_latency_seconds_count") }
+        #expect((count?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 1, "\(count ?? "no latency series")")
+    }
 }

@@ -141,6 +141,11 @@ final class MeridianProcess {
         process.waitUntilExit()
     }
 
+    /// Sends a signal without waiting (SIGSTOP/SIGCONT freeze and thaw the process).
+    func send(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
     deinit { kill() }
 
     /// Runs kubectl until `accept` returns true for its result, or fails with the last

@@ -19,6 +19,8 @@ public final class MemberWatches: Service, Sendable {
     private let continuation: AsyncStream<Request>.Continuation
     private let watched = Mutex<[String: (client: ObjectIdentifier, generation: Int)]>([:])
     private let nextGeneration = Mutex(0)
+    /// The current informers of each member, for `cachedKeys(cluster:)`.
+    private let informers = Mutex<[String: [(ResourceType, Informer)]]>([:])
     let types: [ResourceType]
     let onChange: @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void
     let logger: Logger
@@ -49,7 +51,18 @@ public final class MemberWatches: Service, Sendable {
     }
 
     public func stop(cluster: String) {
+        informers.withLock { $0[cluster] = nil }
         if watched.withLock({ $0.removeValue(forKey: cluster) }) != nil { continuation.yield(.stop(cluster: cluster)) }
+    }
+
+    /// Every managed copy last seen in `cluster`: after a member comes back, these are
+    /// checked again, so copies of objects deleted meanwhile are cleaned up.
+    public func cachedKeys(cluster: String) async -> [(ResourceType, ObjectKey)] {
+        var keys: [(ResourceType, ObjectKey)] = []
+        for (type, informer) in informers.withLock({ $0[cluster] ?? [] }) {
+            keys += await informer.list().map { (type, ObjectKey($0)) }
+        }
+        return keys
     }
 
     private func current(_ cluster: String, generation: Int) -> Bool {
@@ -60,9 +73,11 @@ public final class MemberWatches: Service, Sendable {
         await withDiscardingTaskGroup { group in
             for await request in requests.cancelOnGracefulShutdown() {
                 guard case .watch(let cluster, let client, let generation) = request else { continue }
-                for type in types {
-                    let informer = Informer(
-                        client: client, type: type, labelSelector: "\(Federation.managedLabel)=true", logger: logger)
+                let started = types.map { type in
+                    (type, Informer(client: client, type: type, labelSelector: "\(Federation.managedLabel)=true", logger: logger))
+                }
+                informers.withLock { $0[cluster] = started }
+                for (type, informer) in started {
                     informer.addHandler { [onChange] event in onChange(cluster, type, event) }
                     group.addTask { [weak self] in
                         // Runs until this generation is replaced or stopped.

@@ -13,6 +13,12 @@ public enum PropagatedTypes {
         .clusterRoles, .clusterRoleBindings,
     ]
 
+    /// The propagated types without those `denylist` names (`resource` for the core group,
+    /// `resource.group` otherwise, as `kubectl api-resources` spells them).
+    public static func propagated(excluding denylist: Set<String>) -> [ResourceType] {
+        all.filter { !denylist.contains($0.qualifiedResource) }
+    }
+
     /// Namespaces every cluster has and manages itself.
     static let systemNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease", Federation.systemNamespace]
 
@@ -93,6 +99,11 @@ public enum PropagatedTypes {
         for (i, name) in sorted.enumerated() { out[name] = share + (i < extra ? 1 : 0) }
         return out
     }
+}
+
+extension ResourceType {
+    /// `deployments.apps`, `configmaps`: the name `kubectl api-resources` and denylists use.
+    public var qualifiedResource: String { group.isEmpty ? resource : "\(resource).\(group)" }
 }
 
 extension Federation {

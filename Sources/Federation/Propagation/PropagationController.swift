@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Logging
+import Metrics
 import Reconcile
 import ServiceLifecycle
 import Synchronization
@@ -29,21 +30,27 @@ public struct PropagationController: Reconciler {
     let events: EventRecorder
     let watches: MemberWatches
     let ledger = PropagationLedger()
+    let pending: PendingChanges
+    /// From a change noticed in the federation to its copy applied in every Ready member.
+    let latency = Timer(label: "meridian_propagation_latency_seconds", preferredDisplayUnit: .seconds)
 
     public static func make(
-        federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients, logger: Logger
+        federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients,
+        denylist: Set<String> = [], logger: Logger
     ) -> [any Service] {
+        let types = PropagatedTypes.propagated(excluding: denylist)
         var informers: [ResourceType: Informer] = [:]
-        for type in PropagatedTypes.all { informers[type] = shared.informer(for: type) }
+        for type in types { informers[type] = shared.informer(for: type) }
         let queue = WorkQueue<FederatedKey>()
         // A member copy that changes (drift, deletion, or its status) brings its federated object back.
-        let watches = MemberWatches(types: PropagatedTypes.all, logger: logger) { _, type, event in
+        let watches = MemberWatches(types: types, logger: logger) { _, type, event in
             queue.add(FederatedKey(type: type, key: ObjectKey(event.object)))
         }
         let reconciler = PropagationController(
             federation: federation, federationName: federationName, informers: informers, clusters: shared.informer(for: .clusters),
             secrets: shared.informer(for: .secrets), members: members,
-            events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger), watches: watches)
+            events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger), watches: watches,
+            pending: PendingChanges())
         let controller = Controller(
             name: "propagation", reconciler: reconciler, queue: queue,
             informers: Array(informers.values) + [reconciler.clusters, reconciler.secrets], workers: 4, logger: logger)
@@ -54,6 +61,7 @@ public struct PropagationController: Reconciler {
                 if case .deleted = event { all.remove(key) } else { all.insert(key) }
                 // Our own status writes come back as events: nothing to propagate then.
                 if case .updated(let old, let new) = event, Self.sameIntent(old, new) { return }
+                reconciler.pending.mark(key)
                 queue.add(key)
             }
         }
@@ -68,6 +76,14 @@ public struct PropagationController: Reconciler {
         // A member becoming Ready (or joining, or leaving) changes where everything goes.
         reconciler.clusters.addHandler { event in
             if case .deleted(let cluster) = event, let name = cluster["metadata"]["name"].stringValue { watches.stop(cluster: name) }
+            // Back from Offline: what it still holds may have been deleted in the federation meanwhile.
+            if case .updated(let old, let new) = event, new["status"]["state"] == "Ready", old["status"]["state"] != "Ready",
+                let name = new["metadata"]["name"].stringValue
+            {
+                Task {
+                    for (type, key) in await watches.cachedKeys(cluster: name) { queue.add(FederatedKey(type: type, key: key)) }
+                }
+            }
             if case .updated(let old, let new) = event, old["status"]["state"] == new["status"]["state"], old["spec"] == new["spec"] {
                 return
             }
@@ -90,10 +106,15 @@ public struct PropagationController: Reconciler {
 
     public func reconcile(_ federated: FederatedKey, logger: Logger) async throws -> ReconcileResult {
         let type = federated.type
-        guard let informer = informers[type],
-            let object = await informer.get(namespace: federated.key.namespace, name: federated.key.name)
-        else { return .done }
+        guard let informer = informers[type] else { return .done }
         let ready = await clusters.list().map(Cluster.init(object:)).filter(\.isReady).sorted { $0.name < $1.name }
+        guard let object = await informer.get(namespace: federated.key.namespace, name: federated.key.name) else {
+            // Gone from the federation: a copy left in a member (deleted while the member was
+            // Offline, or while no controller ran) goes too.
+            try await deleteCopies(federated, from: ready)
+            pending.clear(federated)
+            return .done
+        }
         let finalizers = (object["metadata"]["finalizers"].arrayValue ?? []).compactMap(\.stringValue)
         // Deletion first, even of an object that stopped qualifying after it got our finalizer.
         if !object["metadata"]["deletionTimestamp"].isNull {
@@ -124,6 +145,7 @@ public struct PropagationController: Reconciler {
         }
         try await StatusAggregation.update(federation, type: type, object: object, copies: copies)
         if let failure { throw failure }
+        if !ready.isEmpty, let since = pending.take(federated) { latency.recordNanoseconds((ContinuousClock.now - since).nanoseconds) }
         return .done
     }
 
@@ -214,6 +236,15 @@ public struct PropagationController: Reconciler {
             if !error.isNotFound { throw error }
         }
     }
+}
+
+/// When each federated object's latest unpropagated change was noticed.
+final class PendingChanges: Sendable {
+    private let since = Mutex<[FederatedKey: ContinuousClock.Instant]>([:])
+    /// Keeps the first notice: the latency counts from the oldest change not yet out.
+    func mark(_ key: FederatedKey) { since.withLock { if $0[key] == nil { $0[key] = .now } } }
+    func take(_ key: FederatedKey) -> ContinuousClock.Instant? { since.withLock { $0.removeValue(forKey: key) } }
+    func clear(_ key: FederatedKey) { _ = take(key) }
 }
 
 /// Every federated key seen, so a change of members can requeue them all from a
