@@ -122,4 +122,59 @@ import Testing
         let count = metrics.split(separator: "\n").first { $0.hasPrefix("meridian_propagation_latency_seconds_count") }
         #expect((count?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 1, "\(count ?? "no latency series")")
     }
+
+    static let widgetCRD = """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.example.com}
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {plural: widgets, singular: widget, kind: Widget}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec: {type: object, properties: {size: {type: integer}, color: {type: string}}}
+        """
+
+    @Test func customResourcesPropagateWithTheirDefinitions() throws {
+        let fed = try FederationFixture(members: [("crd-a", "region-1"), ("crd-b", "region-2")])
+        try fed.joinAll()
+        #expect(try fed.kubectl(["create", "-f", "-"], input: Self.widgetCRD).status == 0)
+        try fed.eventually(["get", "crd", "widgets.example.com", "-o", "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"])
+        {
+            $0.output == "True"
+        }
+        let widget = """
+            {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "gear", "labels": {"team": "blue"}},
+             "spec": {"size": 3, "color": "red"}}
+            """
+        let created = try fed.kubectl(["create", "-f", "-"], input: widget)
+        #expect(created.status == 0, "\(created.error)")
+        for member in ["crd-a", "crd-b"] {
+            try fed.eventually([
+                "--context", member, "get", "widgets", "gear", "-o", "jsonpath={.spec.size}/{.spec.color}/{.metadata.labels.team}",
+            ]) {
+                $0.output == "3/red/blue"
+            }
+        }
+        #expect(try fed.kubectl(["patch", "widget", "gear", "--type=merge", "-p", #"{"spec":{"size":5}}"#]).status == 0)
+        for member in ["crd-a", "crd-b"] {
+            try fed.eventually(["--context", member, "get", "widget", "gear", "-o", "jsonpath={.spec.size}"]) { $0.output == "5" }
+        }
+        // Drift in a custom object is put back like any other.
+        #expect(
+            try fed.kubectl(["--context", "crd-a", "patch", "widget", "gear", "--type=merge", "-p", #"{"spec":{"color":"green"}}"#]).status
+                == 0)
+        try fed.eventually(["--context", "crd-a", "get", "widget", "gear", "-o", "jsonpath={.spec.color}"]) { $0.output == "red" }
+        #expect(try fed.kubectl(["delete", "widget", "gear", "--timeout=30s"]).status == 0)
+        for member in ["crd-a", "crd-b"] {
+            try fed.eventually(["--context", member, "get", "widgets", "-o", "name"]) { $0.status == 0 && $0.output.isEmpty }
+        }
+    }
 }

@@ -16,6 +16,10 @@ public struct MemberJoin: Sendable {
     }
 
     public var accountName: String { "meridian-\(federationName)" }
+
+    /// The ClusterRole (and binding) the propagation controller grows as custom resources
+    /// are propagated.
+    static func customResourcesRoleName(federation: String) -> String { "meridian-\(federation)-custom-resources" }
     static let tokenLifetimeSeconds: Int64 = 365 * 24 * 3600
 
     var labels: JSONValue { ["federation.meridian.dev/federation": .string(federationName)] }
@@ -83,8 +87,10 @@ public struct MemberJoin: Sendable {
 
     /// Removes the account, its role and binding (the namespace stays: it may hold more).
     public func revokeAccess(in member: KubeClient) async throws(KubeClientError) {
-        try await member.deleteIfExists(.clusterRoleBindings, name: accountName)
-        try await member.deleteIfExists(.clusterRoles, name: accountName)
+        for name in [accountName, Self.customResourcesRoleName(federation: federationName)] {
+            try await member.deleteIfExists(.clusterRoleBindings, name: name)
+            try await member.deleteIfExists(.clusterRoles, name: name)
+        }
         try await member.deleteIfExists(.serviceAccounts, namespace: namespace, name: accountName)
     }
 

@@ -17,11 +17,11 @@ public final class MemberWatches: Service, Sendable {
 
     private let requests: AsyncStream<Request>
     private let continuation: AsyncStream<Request>.Continuation
-    private let watched = Mutex<[String: (client: ObjectIdentifier, generation: Int)]>([:])
+    private let watched = Mutex<[String: (client: KubeClient, generation: Int)]>([:])
     private let nextGeneration = Mutex(0)
     /// The current informers of each member, for `cachedKeys(cluster:)`.
     private let informers = Mutex<[String: [(ResourceType, Informer)]]>([:])
-    let types: [ResourceType]
+    private let types: Mutex<[ResourceType]>
     let onChange: @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void
     let logger: Logger
 
@@ -30,7 +30,7 @@ public final class MemberWatches: Service, Sendable {
         onChange: @escaping @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void
     ) {
         (requests, continuation) = AsyncStream<Request>.makeStream()
-        self.types = types
+        self.types = Mutex(types)
         self.onChange = onChange
         self.logger = logger
     }
@@ -39,15 +39,34 @@ public final class MemberWatches: Service, Sendable {
     public func ensure(cluster: String, client: KubeClient) {
         let id = ObjectIdentifier(client.transport)
         let generation: Int? = watched.withLock { all in
-            if all[cluster]?.client == id { return nil }
-            let next = nextGeneration.withLock { value in
-                value += 1
-                return value
-            }
-            all[cluster] = (id, next)
+            if let current = all[cluster], ObjectIdentifier(current.client.transport) == id { return nil }
+            let next = bumpGeneration()
+            all[cluster] = (client, next)
             return next
         }
         if let generation { continuation.yield(.watch(cluster: cluster, client: client, generation: generation)) }
+    }
+
+    /// Watches these types from now on: every member's watches start over with them.
+    public func setTypes(_ newTypes: [ResourceType]) {
+        types.withLock { $0 = newTypes }
+        let restarts = watched.withLock { all in
+            all.keys.map { cluster in
+                let next = bumpGeneration()
+                all[cluster]!.generation = next
+                return (cluster, all[cluster]!.client, next)
+            }
+        }
+        for (cluster, client, generation) in restarts {
+            continuation.yield(.watch(cluster: cluster, client: client, generation: generation))
+        }
+    }
+
+    private func bumpGeneration() -> Int {
+        nextGeneration.withLock { value in
+            value += 1
+            return value
+        }
     }
 
     public func stop(cluster: String) {
@@ -73,7 +92,7 @@ public final class MemberWatches: Service, Sendable {
         await withDiscardingTaskGroup { group in
             for await request in requests.cancelOnGracefulShutdown() {
                 guard case .watch(let cluster, let client, let generation) = request else { continue }
-                let started = types.map { type in
+                let started = types.withLock { $0 }.map { type in
                     (type, Informer(client: client, type: type, labelSelector: "\(Federation.managedLabel)=true", logger: logger))
                 }
                 informers.withLock { $0[cluster] = started }

@@ -23,7 +23,7 @@ public struct FederatedKey: Hashable, Sendable, CustomStringConvertible {
 public struct PropagationController: Reconciler {
     let federation: KubeClient
     let federationName: String
-    let informers: [ResourceType: Informer]
+    let registry: PropagatedTypeRegistry
     let clusters: Informer
     let secrets: Informer
     let members: MemberClients
@@ -31,6 +31,7 @@ public struct PropagationController: Reconciler {
     let watches: MemberWatches
     let ledger = PropagationLedger()
     let pending: PendingChanges
+    let customAccess: CustomResourceAccess
     /// From a change noticed in the federation to its copy applied in every Ready member.
     let latency = Timer(label: "meridian_propagation_latency_seconds", preferredDisplayUnit: .seconds)
 
@@ -39,23 +40,24 @@ public struct PropagationController: Reconciler {
         denylist: Set<String> = [], logger: Logger
     ) -> [any Service] {
         let types = PropagatedTypes.propagated(excluding: denylist)
-        var informers: [ResourceType: Informer] = [:]
-        for type in types { informers[type] = shared.informer(for: type) }
+        let registry = PropagatedTypeRegistry()
+        for type in types { registry.add(type, shared.informer(for: type)) }
         let queue = WorkQueue<FederatedKey>()
         // A member copy that changes (drift, deletion, or its status) brings its federated object back.
         let watches = MemberWatches(types: types, logger: logger) { _, type, event in
             queue.add(FederatedKey(type: type, key: ObjectKey(event.object)))
         }
         let reconciler = PropagationController(
-            federation: federation, federationName: federationName, informers: informers, clusters: shared.informer(for: .clusters),
+            federation: federation, federationName: federationName, registry: registry, clusters: shared.informer(for: .clusters),
             secrets: shared.informer(for: .secrets), members: members,
             events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger), watches: watches,
-            pending: PendingChanges())
+            pending: PendingChanges(), customAccess: CustomResourceAccess(federationName: federationName))
         let controller = Controller(
             name: "propagation", reconciler: reconciler, queue: queue,
-            informers: Array(informers.values) + [reconciler.clusters, reconciler.secrets], workers: 4, logger: logger)
+            informers: types.compactMap(registry.informer(for:)) + [reconciler.clusters, reconciler.secrets], workers: 4,
+            logger: logger)
         let all = AllKeys()
-        for (type, informer) in informers {
+        let attach: @Sendable (ResourceType, Informer) -> Void = { type, informer in
             informer.addHandler { event in
                 let key = FederatedKey(type: type, key: ObjectKey(event.object))
                 if case .deleted = event { all.remove(key) } else { all.insert(key) }
@@ -65,6 +67,12 @@ public struct PropagationController: Reconciler {
                 queue.add(key)
             }
         }
+        for type in types { attach(type, registry.informer(for: type)!) }
+        let (crdChanges, crdContinuation) = AsyncStream<InformerEvent>.makeStream()
+        shared.informer(for: .customResourceDefinitions).addHandler { crdContinuation.yield($0) }
+        let customTypes = CustomResourceTypes(
+            federation: federation, registry: registry, denylist: denylist, watches: watches, attach: attach, changes: crdChanges,
+            logger: logger)
         // New credentials for a member (a re-join) mean new clients: re-propagate, which also
         // moves the member's watches to the new client.
         reconciler.secrets.addHandler { event in
@@ -89,7 +97,7 @@ public struct PropagationController: Reconciler {
             }
             all.forEach(queue.add)
         }
-        return [controller, watches]
+        return [controller, watches, customTypes]
     }
 
     static func sameIntent(_ old: JSONValue, _ new: JSONValue) -> Bool {
@@ -106,7 +114,9 @@ public struct PropagationController: Reconciler {
 
     public func reconcile(_ federated: FederatedKey, logger: Logger) async throws -> ReconcileResult {
         let type = federated.type
-        guard let informer = informers[type] else { return .done }
+        guard let informer = registry.informer(for: type) else { return .done }
+        // A custom resource's informer may still be listing: absent is not yet gone.
+        guard await informer.hasSynced else { return .requeue(after: .milliseconds(500)) }
         let ready = await clusters.list().map(Cluster.init(object:)).filter(\.isReady).sorted { $0.name < $1.name }
         guard let object = await informer.get(namespace: federated.key.namespace, name: federated.key.name) else {
             // Gone from the federation: a copy left in a member (deleted while the member was
@@ -157,6 +167,10 @@ public struct PropagationController: Reconciler {
         watches.ensure(cluster: cluster.name, client: member)
         let type = federated.type
         let namespace = type.namespaced ? federated.key.namespace : nil
+        if !PropagatedTypes.all.contains(type) {
+            let custom = Set(registry.types.filter { !PropagatedTypes.all.contains($0) })
+            try await customAccess.ensure(cluster: cluster.name, member: member, types: custom)
+        }
         if let namespace { try await ensureNamespace(namespace, in: member) }
         let existing = try await member.getIfExists(type, namespace: namespace, name: federated.key.name)
         if let existing, !isOurs(existing) {
