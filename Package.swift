@@ -104,7 +104,10 @@ let package = Package(
         .target(
             name: "Federation",
             dependencies: [
-                "FederationAPI", "KubeClient", "KubeAPI", "Reconcile",
+                "FederationAPI", "KubeClient", "KubeAPI", "Reconcile", "DNSWire", "DNSServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -121,8 +124,12 @@ let package = Package(
         .target(
             name: "MeridianCLI",
             dependencies: [
-                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox", "Federation", "FederationAPI",
+                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox", "Federation", "FederationAPI", "DNSWire", "DNSServer",
+                "Reconcile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -139,7 +146,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "DNSWire"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI", "KubeClient", "DNSWire"]),
         .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient"]),
     ]
 )

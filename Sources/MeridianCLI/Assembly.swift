@@ -35,8 +35,9 @@ enum SandboxAssembly {
 /// federation controllers.
 enum FederationAssembly {
     static func services(
-        name: String, dataDir: String, bindAddress: String, port: Int, probeInterval: Duration, kubeconfigPath: String?,
-        metrics: PrometheusCollectorRegistry, logger: Logger, announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in }
+        name: String, dataDir: String, bindAddress: String, port: Int, probeInterval: Duration, kubeconfigPath: String?, dns: DNSOptions,
+        metrics: PrometheusCollectorRegistry, logger: Logger, announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in },
+        announceDNS: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> [any Service] {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
@@ -49,9 +50,11 @@ enum FederationAssembly {
                 announcePort.finish()
                 announce(KubeconfigFile.Entry(admin: pki, name: name, server: "https://\(host):\(port)"))
             })
+        let builtinDNS = DNSAssembly(options: dns, federationName: name, bindAddress: bindAddress)
         return [
-            server,
-            FederationRuntime(federationName: name, host: host, ports: ports, probeInterval: probeInterval, proxy: proxy, logger: logger),
+            server, builtinDNS.server(host: host, port: dns.dnsPort, logger: logger, announce: announceDNS),
+            FederationRuntime(
+                federationName: name, host: host, ports: ports, probeInterval: probeInterval, proxy: proxy, dns: builtinDNS, logger: logger),
         ]
     }
 }

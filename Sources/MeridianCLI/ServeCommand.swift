@@ -19,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               meridian serve --data-dir ./fed --port 0 --write-kubeconfig ./fed.kubeconfig
               kubectl --kubeconfig ./fed.kubeconfig get clusters
+              meridian serve --data-dir ./fed --dns-port 5353 --dns-zone-name example.com. --federation-name myfed
+              dig @127.0.0.1 -p 5353 web.default.myfed.svc.example.com
             """)
 
     @Option(help: "Directory for the store, certificates and credentials.")
@@ -35,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var listen: ListenOptions
 
+    @OptionGroup var dns: DNSOptions
+
     func validate() throws {
         guard Validation.dns1123Label(federationName).isEmpty else {
             throw ValidationError("--federation-name \(federationName) is not a valid name (lower-case letters, digits and '-')")
@@ -48,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         let services = try FederationAssembly.services(
             name: federationName, dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port,
             probeInterval: .milliseconds(clusterProbeIntervalMs),
-            kubeconfigPath: writeKubeconfig, metrics: metrics, logger: logger)
+            kubeconfigPath: writeKubeconfig, dns: dns, metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -63,6 +67,7 @@ struct FederationRuntime: Service {
     let ports: AsyncStream<(Int, PKI)>
     let probeInterval: Duration
     let proxy: FederationClusterProxy
+    let dns: DNSAssembly
     let logger: Logger
 
     func run() async throws {
@@ -73,6 +78,7 @@ struct FederationRuntime: Service {
                 server: "https://\(host):\(port)", caPEM: pki.caCertificatePEM, clientCertificatePEM: pki.adminCertificatePEM,
                 clientKeyPEM: pki.adminKeyPEM), maxConnections: 16)
         let members = MemberClients()
+        let http = DNSAssembly.probeClient()
         await proxy.attach(federation: client, members: members)
         do {
             try await FederationBootstrap.install(client)
@@ -81,7 +87,9 @@ struct FederationRuntime: Service {
                 ClusterHealthController.make(
                     federation: client, informers: informers, members: members, interval: probeInterval, logger: logger)
                 + PropagationController.make(
-                    federation: client, federationName: federationName, informers: informers, members: members, logger: logger)
+                    federation: client, federationName: federationName, informers: informers, members: members, logger: logger,
+                    onMemberChange: { [dns] in dns.memberChanged(cluster: $0, type: $1, event: $2) })
+                + dns.controllers(federation: client, informers: informers, http: http, logger: logger)
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { await informers.run() }
@@ -91,9 +99,11 @@ struct FederationRuntime: Service {
         } catch {
             await members.shutdown()
             await client.shutdown()
+            try? await http.shutdown()
             throw error
         }
         await members.shutdown()
         await client.shutdown()
+        try? await http.shutdown()
     }
 }

@@ -31,14 +31,16 @@ public struct PropagationController: Reconciler {
     let ledger = PropagationLedger()
 
     public static func make(
-        federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients, logger: Logger
+        federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients, logger: Logger,
+        onMemberChange: @escaping @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void = { _, _, _ in }
     ) -> [any Service] {
         var informers: [ResourceType: Informer] = [:]
         for type in PropagatedTypes.all { informers[type] = shared.informer(for: type) }
         let queue = WorkQueue<FederatedKey>()
         // A member copy that changes (drift, deletion, or its status) brings its federated object back.
-        let watches = MemberWatches(types: PropagatedTypes.all, logger: logger) { _, type, event in
+        let watches = MemberWatches(types: PropagatedTypes.all, logger: logger) { cluster, type, event in
             queue.add(FederatedKey(type: type, key: ObjectKey(event.object)))
+            onMemberChange(cluster, type, event)
         }
         let reconciler = PropagationController(
             federation: federation, federationName: federationName, informers: informers, clusters: shared.informer(for: .clusters),
