@@ -35,12 +35,23 @@ public struct EndpointProbe: Sendable {
             }
             try? await channel.close().get()
             return nil
-        } catch let error as ChannelError {
-            if case .connectTimeout = error { return "timed out" }
-            return "\(error)"
-        } catch let error as IOError {
-            return error.errnoCode == 111 ? "connection refused" : "\(error)"
         } catch {
+            return Self.reason(error)
+        }
+    }
+
+    /// A short reason for a failed connect: "connection refused", "timed out", or NIO's words.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as NIOConnectionError:
+            return error.connectionErrors.first.map { reason($0.error) } ?? error.dnsAError.map(reason) ?? "\(error)"
+        case ChannelError.connectTimeout:
+            return "timed out"
+        case let error as IOError where error.errnoCode == ECONNREFUSED:
+            return "connection refused"
+        case let error as IOError where error.errnoCode == EHOSTUNREACH || error.errnoCode == ENETUNREACH:
+            return "unreachable"
+        default:
             return "\(error)"
         }
     }
