@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "meridian", targets: ["meridian"]),
         .executable(name: "meridian-loadgen", targets: ["meridian-loadgen"]),
+        .executable(name: "meridian-dnsbench", targets: ["meridian-dnsbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -120,6 +121,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LoadGen",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "meridian-dnsbench",
+            dependencies: [
+                "DNSWire", "DNSServer", "Federation", "KubeClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/DNSBench",
             swiftSettings: strict),
         .target(
             name: "MeridianCLI",

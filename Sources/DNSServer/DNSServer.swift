@@ -88,24 +88,22 @@ public final class DNSServer: Service, Sendable {
     }
 
     private func udp(port: Int) async throws -> any Channel {
-        let box = self.box
-        let metrics = DNSServerMetrics()
+        let answerer = QueryAnswerer(box: box)
         return try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65535))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(box: box, metrics: metrics))
+                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(answerer: answerer))
                 }
             }
             .bind(host: host, port: port).get()
     }
 
     private func tcp(port: Int) async throws -> any Channel {
-        let box = self.box
+        let answerer = QueryAnswerer(box: box)
         let idle = idleTimeout
-        let metrics = DNSServerMetrics()
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -113,7 +111,7 @@ public final class DNSServer: Service, Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(readTimeout: idle))
                     try sync.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
-                    try sync.addHandler(TCPQueryHandler(box: box, metrics: metrics))
+                    try sync.addHandler(TCPQueryHandler(answerer: answerer))
                 }
             }
             .bind(host: host, port: port).get()

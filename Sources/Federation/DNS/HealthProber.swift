@@ -19,7 +19,18 @@ public actor HealthProber: Service {
         var due: ContinuousClock.Instant
     }
 
+    /// Counts since start, for benchmarks and diagnostics.
+    public struct Statistics: Sendable {
+        public var probes = 0
+        public var failures = 0
+        public var batches = 0
+        /// Batches that took longer than the shortest interval among them.
+        public var behind = 0
+        public var slowestBatch: Duration = .zero
+    }
+
     private var entries: [ProbeTarget: Entry] = [:]
+    public private(set) var statistics = Statistics()
     public nonisolated let transitions: AsyncStream<Transition>
     private let transitionSink: AsyncStream<Transition>.Continuation
     let probe: EndpointProbe
@@ -71,9 +82,15 @@ public actor HealthProber: Service {
         for (target, policy) in due { entries[target]?.due = now + policy.interval }
         let start = ContinuousClock.now
         let results = await probeAll(due)
-        metrics.roundDuration.recordNanoseconds((ContinuousClock.now - start).nanosecondsValue)
+        let took = ContinuousClock.now - start
+        metrics.roundDuration.recordNanoseconds(took.nanosecondsValue)
         apply(results)
-        if ContinuousClock.now - now > (due.map(\.1.interval).min() ?? .seconds(1)) { metrics.behind.increment() }
+        statistics.batches += 1
+        statistics.slowestBatch = max(statistics.slowestBatch, took)
+        if took > (due.map(\.1.interval).min() ?? .seconds(1)) {
+            metrics.behind.increment()
+            statistics.behind += 1
+        }
     }
 
     /// Probes in parallel, at most `maxConcurrent` at a time.
@@ -112,6 +129,8 @@ public actor HealthProber: Service {
             entries[target] = entry
         }
         metrics.probes(succeeded: results.count - failed, failed: failed)
+        statistics.probes += results.count
+        statistics.failures += failed
         metrics.record(entries.values.map(\.health))
     }
 

@@ -1,25 +1,31 @@
 import DNSWire
 import NIOCore
 
+/// What both listeners do with a query: answer it from the current snapshot, counted.
+struct QueryAnswerer: Sendable {
+    let box: ZoneSnapshotBox
+    let metrics = DNSServerMetrics()
+    let responder = QueryResponder()
+
+    func answer(_ query: ByteBuffer, over transport: QueryResponder.Transport) -> [[UInt8]] {
+        let responses = responder.respond(to: Array(query.readableBytesView), over: transport, snapshot: box.snapshot)
+        for response in responses { metrics.count(response, transport: transport) }
+        return responses
+    }
+}
+
 /// Answers each datagram from the current snapshot, on the event loop, without awaiting.
 final class UDPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-    let box: ZoneSnapshotBox
-    let metrics: DNSServerMetrics
-    let responder = QueryResponder()
+    let answerer: QueryAnswerer
 
-    init(box: ZoneSnapshotBox, metrics: DNSServerMetrics) {
-        self.box = box
-        self.metrics = metrics
-    }
+    init(answerer: QueryAnswerer) { self.answerer = answerer }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let query = Array(envelope.data.readableBytesView)
-        for response in responder.respond(to: query, over: .udp, snapshot: box.snapshot) {
-            metrics.count(response, transport: .udp)
+        for response in answerer.answer(envelope.data, over: .udp) {
             let buffer = context.channel.allocator.buffer(bytes: response)
             context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
         }
@@ -56,19 +62,12 @@ final class TCPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let box: ZoneSnapshotBox
-    let metrics: DNSServerMetrics
-    let responder = QueryResponder()
+    let answerer: QueryAnswerer
 
-    init(box: ZoneSnapshotBox, metrics: DNSServerMetrics) {
-        self.box = box
-        self.metrics = metrics
-    }
+    init(answerer: QueryAnswerer) { self.answerer = answerer }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let query = Array(unwrapInboundIn(data).readableBytesView)
-        for response in responder.respond(to: query, over: .tcp, snapshot: box.snapshot) {
-            metrics.count(response, transport: .tcp)
+        for response in answerer.answer(unwrapInboundIn(data), over: .tcp) {
             var buffer = context.channel.allocator.buffer(capacity: response.count + 2)
             buffer.writeInteger(UInt16(response.count))
             buffer.writeBytes(response)
