@@ -7,8 +7,16 @@ struct QueryAnswerer: Sendable {
     let metrics = DNSServerMetrics()
     let responder = QueryResponder()
 
-    func answer(_ query: ByteBuffer, over transport: QueryResponder.Transport) -> [[UInt8]] {
-        let responses = responder.respond(to: Array(query.readableBytesView), over: transport, snapshot: box.snapshot)
+    func answer(_ buffer: ByteBuffer, over transport: QueryResponder.Transport) -> [[UInt8]] {
+        let query = Array(buffer.readableBytesView)
+        let snapshot = box.snapshot
+        let responses: [[UInt8]]
+        if let cached = snapshot.responses.lookup(query, tcp: transport == .tcp) {
+            responses = cached
+        } else {
+            responses = responder.respond(to: query, over: transport, snapshot: snapshot)
+            snapshot.responses.store(query, tcp: transport == .tcp, responses)
+        }
         for response in responses { metrics.count(response, transport: transport) }
         return responses
     }

@@ -15,6 +15,8 @@ public final class ZoneSnapshot: Sendable {
     let names: Set<DNSName>
     /// Every record but the SOA, in canonical order: the body of a zone transfer.
     let transferRecords: [ResourceRecord]
+    /// Answers already given from this snapshot.
+    let responses = ResponseCache()
 
     public var origin: DNSName { configuration.origin }
 
