@@ -58,11 +58,13 @@ zone "meridian.local" { type primary; file "$work/meridian.zone"; };
 CONF
 named -g -c "$work/named.conf" -n "$(nproc)" >"$work/named.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-  [[ -n "$(dig @127.0.0.1 -p "$bind_port" +short +time=1 +tries=1 meridian.local SOA 2>/dev/null)" ]] && break
+bind_up=""
+for _ in $(seq 300); do
+  bind_up=$(dig @127.0.0.1 -p "$bind_port" +short +time=1 +tries=2 meridian.local SOA 2>/dev/null || true)
+  [[ -n "$bind_up" ]] && break
   sleep 0.1
 done
-[[ -n "$(dig @127.0.0.1 -p "$bind_port" +short meridian.local SOA)" ]] || { echo "BIND did not start: $(cat "$work/named.log")" >&2; exit 1; }
+[[ -n "$bind_up" ]] || { echo "BIND did not answer on port $bind_port: $(tail -n 5 "$work/named.log")" >&2; exit 1; }
 
 # Both must give the same answers before they are compared.
 sample=$(head -n 3 "$work/queries" | cut -d' ' -f1)
