@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "meridian", targets: ["meridian"]),
         .executable(name: "meridian-loadgen", targets: ["meridian-loadgen"]),
+        .executable(name: "meridian-dnsbench", targets: ["meridian-dnsbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -88,11 +89,26 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .target(name: "DNSWire", swiftSettings: strict),
+        .target(
+            name: "DNSServer",
+            dependencies: [
+                "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .target(name: "FederationAPI", dependencies: ["KubeAPI", "KubeClient"], swiftSettings: strict),
         .target(
             name: "Federation",
             dependencies: [
-                "FederationAPI", "KubeClient", "KubeAPI", "Reconcile",
+                "FederationAPI", "KubeClient", "KubeAPI", "Reconcile", "DNSWire", "DNSServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -106,12 +122,29 @@ let package = Package(
             ],
             path: "Sources/LoadGen",
             swiftSettings: strict),
+        .executableTarget(
+            name: "meridian-dnsbench",
+            dependencies: [
+                "DNSWire", "DNSServer", "Federation", "KubeClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/DNSBench",
+            swiftSettings: strict),
         .target(
             name: "MeridianCLI",
             dependencies: [
-                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Reconcile", "Sandbox", "Federation", "FederationAPI",
+                "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox", "Federation", "FederationAPI", "DNSWire", "DNSServer",
+                "Reconcile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -126,7 +159,9 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "KubeClient"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI"]),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "DNSWire"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI", "KubeClient", "DNSWire"]),
         .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient", "Reconcile"]),
     ]
 )

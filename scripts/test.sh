@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 [[ -e /usr/include/sqlite3.h ]] || need_apt+=(libsqlite3-dev)
+command -v dig >/dev/null 2>&1 || need_apt+=(dnsutils)
 if ((${#need_apt[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -36,9 +36,9 @@ enum SandboxAssembly {
 enum FederationAssembly {
     static func services(
         name: String, dataDir: String, bindAddress: String, port: Int, probeInterval: Duration, kubeconfigPath: String?,
-        pkiDirectory: String? = nil, leaderElection: LeaderElection = .disabled,
-        propagationDenylist: Set<String> = [], metrics: PrometheusCollectorRegistry, logger: Logger,
-        announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in }
+        pkiDirectory: String? = nil, leaderElection: LeaderElection = .disabled, propagationDenylist: Set<String> = [],
+        dns: DNSOptions, metrics: PrometheusCollectorRegistry, logger: Logger,
+        announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in }, announceDNS: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> [any Service] {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
@@ -51,12 +51,12 @@ enum FederationAssembly {
                 announcePort.finish()
                 announce(KubeconfigFile.Entry(admin: pki, name: name, server: "https://\(host):\(port)"))
             })
+        let builtinDNS = DNSAssembly(options: dns, federationName: name, bindAddress: bindAddress)
         return [
-            server,
+            server, builtinDNS.server(host: host, port: dns.dnsPort, logger: logger, announce: announceDNS),
             FederationRuntime(
                 federationName: name, host: host, ports: ports, probeInterval: probeInterval, leaderElection: leaderElection,
-                propagationDenylist: propagationDenylist, proxy: proxy,
-                logger: logger),
+                propagationDenylist: propagationDenylist, proxy: proxy, dns: builtinDNS, logger: logger),
         ]
     }
 }

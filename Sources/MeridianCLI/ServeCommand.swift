@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               meridian serve --data-dir ./fed --port 0 --write-kubeconfig ./fed.kubeconfig
               kubectl --kubeconfig ./fed.kubeconfig get clusters
+              meridian serve --data-dir ./fed --dns-port 5353 --dns-zone-name example.com. --federation-name myfed
+              dig @127.0.0.1 -p 5353 web.default.myfed.svc.example.com
             """)
 
     @Option(help: "Directory for the store, certificates and credentials.")
@@ -85,8 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
             probeInterval: .milliseconds(clusterProbeIntervalMs),
             kubeconfigPath: writeKubeconfig, pkiDirectory: pkiDir,
             leaderElection: leaderElect ? .enabled(leaseDuration: .seconds(leaderElectLeaseDuration)) : .disabled,
-            propagationDenylist: denylist, metrics: metrics,
-            logger: logger)
+            propagationDenylist: denylist, dns: dns, metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -103,6 +104,7 @@ struct FederationRuntime: Service {
     let leaderElection: LeaderElection
     let propagationDenylist: Set<String>
     let proxy: FederationClusterProxy
+    let dns: DNSAssembly
     let logger: Logger
 
     func run() async throws {
@@ -120,16 +122,20 @@ struct FederationRuntime: Service {
             throw error
         }
         let members = MemberClients()
+        let http = DNSAssembly.probeClient()
         await proxy.attach(federation: client, members: members)
         // Every replica serves the API and the cluster proxy; only the leader reconciles.
-        let runControllers: @Sendable () async throws -> Void = { [federationName, probeInterval, propagationDenylist, logger] in
+        let runControllers: @Sendable () async throws -> Void = { [federationName, probeInterval, propagationDenylist, dns, logger] in
             let informers = SharedInformers(client: client, logger: logger)
             let services =
                 ClusterHealthController.make(
                     federation: client, informers: informers, members: members, interval: probeInterval, logger: logger)
                 + PropagationController.make(
                     federation: client, federationName: federationName, informers: informers, members: members,
-                    denylist: propagationDenylist, logger: logger)
+                    denylist: propagationDenylist, logger: logger,
+                    onMemberChange: { [dns] in dns.memberChanged(cluster: $0, type: $1, event: $2) })
+                // The DNS zone is planned and probed by the leader (every replica serves it).
+                + dns.controllers(federation: client, informers: informers, http: http, logger: logger)
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await informers.run() }
                 for service in services { group.addTask { try await service.run() } }
@@ -154,10 +160,12 @@ struct FederationRuntime: Service {
         } catch {
             await members.shutdown()
             await client.shutdown()
+            try? await http.shutdown()
             throw error
         }
         await members.shutdown()
         await client.shutdown()
+        try? await http.shutdown()
     }
 }
 

@@ -44,6 +44,8 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
+    @OptionGroup var dns: DNSOptions
+
     func validate() throws {
         guard (1...100).contains(members) else { throw ValidationError("--members must be between 1 and 100, not \(members)") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
@@ -57,9 +59,14 @@ struct UpCommand: AsyncParsableCommand {
         let logger = ProcessBootstrap.logger(label: "meridian.up", level: logLevel)
         let metrics = ProcessBootstrap.metrics()
         let (listening, announce) = AsyncStream<KubeconfigFile.Entry>.makeStream()
+        let (dnsPorts, announceDNS) = AsyncStream<Int>.makeStream()
         var services = try FederationAssembly.services(
             name: "meridian", dataDir: (root as NSString).appendingPathComponent("control-plane"), bindAddress: "127.0.0.1", port: port,
-            probeInterval: .seconds(1), kubeconfigPath: nil, metrics: metrics, logger: logger, announce: { announce.yield($0) })
+            probeInterval: .seconds(1), kubeconfigPath: nil, dns: dns, metrics: metrics, logger: logger, announce: { announce.yield($0) },
+            announceDNS: {
+                announceDNS.yield($0)
+                announceDNS.finish()
+            })
         var prefixes = Set<String>()
         let names = (1...members).map { "member-\($0)" }
         for (i, name) in names.enumerated() {
@@ -73,7 +80,7 @@ struct UpCommand: AsyncParsableCommand {
         }
         services.append(
             UpCoordinator(
-                federationName: "meridian", members: names, entries: listening,
+                federationName: "meridian", members: names, entries: listening, dnsPorts: dnsPorts, dnsZone: dns.zone.description,
                 kubeconfigPath: kubeconfig ?? (root as NSString).appendingPathComponent("kubeconfig"), mergeKubeconfig: mergeKubeconfig,
                 logger: logger))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -87,6 +94,8 @@ struct UpCoordinator: Service {
     let federationName: String
     let members: [String]
     let entries: AsyncStream<KubeconfigFile.Entry>
+    let dnsPorts: AsyncStream<Int>
+    let dnsZone: String
     let kubeconfigPath: String
     let mergeKubeconfig: Bool
     let logger: Logger
@@ -123,6 +132,8 @@ struct UpCoordinator: Service {
         }
         await federation.shutdown()
         let elapsed = ContinuousClock.now - start
+        var dnsIterator = dnsPorts.makeAsyncIterator()
+        let dnsPort = await dnsIterator.next() ?? 0
         // Written straight to the descriptor: stdout may be a file, where print() buffers.
         FileHandle.standardOutput.write(
             Data(
@@ -132,6 +143,9 @@ struct UpCoordinator: Service {
                   kubectl get clusters                      # context \(federationName)
                   kubectl create deployment web --image=nginx --replicas=\(members.count * 2)
                   kubectl --context \(members[0]) get pods   # each member runs its share
+                  kubectl expose deployment web --type=LoadBalancer --port=80
+                  dig @127.0.0.1 -p \(dnsPort) web.default.\(federationName).svc.\(dnsZone)   # healthy endpoints
+                DNS: 127.0.0.1 port \(dnsPort), zone \(dnsZone)
                 Contexts: \(ordered.map(\.name).joined(separator: ", ")). Ctrl-C stops; state stays in the data directory.
 
                 """.utf8))

@@ -58,6 +58,11 @@ import Testing
             "--server", "\(server)/apis/federation.meridian.dev/v1alpha1/clusters/member-2/proxy", "get", "nodes", "-o", "name",
         ])
         #expect(nodes.output == "node/member-2-node-1\n", "\(nodes.error)")
+        // up runs the built-in DNS and says where.
+        let dnsPort = try DigClient.port(of: up)
+        #expect(up.log.contains("DNS: 127.0.0.1 port \(dnsPort), zone meridian.local."))
+        let soa = try DigClient.query(port: dnsPort, "meridian.local.", "NS")
+        #expect(soa == DigClient.Answer(status: "NOERROR", records: ["meridian.local. NS ns1.meridian.local."]))
         let missing = try up.kubectl(["get", "--raw", "/apis/federation.meridian.dev/v1alpha1/clusters/nope/proxy/readyz"])
         #expect(missing.error == "Error from server (NotFound): clusters.federation.meridian.dev \"nope\" not found\n")
     }

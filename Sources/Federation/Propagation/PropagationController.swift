@@ -37,15 +37,17 @@ public struct PropagationController: Reconciler {
 
     public static func make(
         federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients,
-        denylist: Set<String> = [], logger: Logger
+        denylist: Set<String> = [], logger: Logger,
+        onMemberChange: @escaping @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void = { _, _, _ in }
     ) -> [any Service] {
         let types = PropagatedTypes.propagated(excluding: denylist)
         let registry = PropagatedTypeRegistry()
         for type in types { registry.add(type, shared.informer(for: type)) }
         let queue = WorkQueue<FederatedKey>()
         // A member copy that changes (drift, deletion, or its status) brings its federated object back.
-        let watches = MemberWatches(types: types, logger: logger) { _, type, event in
+        let watches = MemberWatches(types: types, logger: logger) { cluster, type, event in
             queue.add(FederatedKey(type: type, key: ObjectKey(event.object)))
+            onMemberChange(cluster, type, event)
         }
         let reconciler = PropagationController(
             federation: federation, federationName: federationName, registry: registry, clusters: shared.informer(for: .clusters),
