@@ -115,6 +115,14 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(
+            name: "meridian-fedbench",
+            dependencies: [
+                "KubeClient", "KubeAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/FedBench",
+            swiftSettings: strict),
+        .executableTarget(
             name: "meridian-loadgen",
             dependencies: [
                 "KubeClient", "KubeAPI",
