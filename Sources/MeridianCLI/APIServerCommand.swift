@@ -40,7 +40,7 @@ struct APIServerCommand: AsyncParsableCommand {
         let metrics = ProcessBootstrap.metrics()
         let server = try ServerAssembly.apiServer(
             dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port, contextName: "apiserver", kubeconfigPath: writeKubeconfig,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger, onListening: { _, _ in ResidentMemory.releaseStartupCode() })
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
