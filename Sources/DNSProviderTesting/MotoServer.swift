@@ -7,6 +7,13 @@ public final class MotoServer: Sendable {
     public let hostedZoneID: String
     let process: ChildProcess
 
+    /// moto routes a request to its service by the credential scope (it checks no
+    /// signature) and reads a form-encoded body as parameters, so the type must say XML.
+    static let route53 = [
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0",
+        "Content-Type": "application/xml",
+    ]
+
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     public init(zone: String = "example.test.") async throws {
@@ -25,7 +32,8 @@ public final class MotoServer: Sendable {
             <CreateHostedZoneRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Name>\(zone)</Name>\
             <CallerReference>meridian-\(UUID().uuidString)</CallerReference></CreateHostedZoneRequest>
             """
-        let created = try await TestHTTP.request("POST", "http://127.0.0.1:\(port)/2013-04-01/hostedzone", body: body)
+        let created = try await TestHTTP.request(
+            "POST", "http://127.0.0.1:\(port)/2013-04-01/hostedzone", headers: Self.route53, body: body)
         guard let start = created.body.range(of: "<Id>/hostedzone/"), let end = created.body[start.upperBound...].range(of: "</Id>") else {
             throw TestServerError.setupFailed("moto did not create the hosted zone: \(created.status) \(created.body)")
         }
@@ -41,7 +49,8 @@ public final class MotoServer: Sendable {
             <ResourceRecord><Value>\(value)</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes>\
             </ChangeBatch></ChangeResourceRecordSetsRequest>
             """
-        let result = try await TestHTTP.request("POST", "\(endpoint)/2013-04-01/hostedzone/\(hostedZoneID)/rrset", body: body)
+        let result = try await TestHTTP.request(
+            "POST", "\(endpoint)/2013-04-01/hostedzone/\(hostedZoneID)/rrset", headers: Self.route53, body: body)
         guard result.status == 200 else { throw TestServerError.setupFailed("moto refused \(name): \(result.status) \(result.body)") }
     }
 
