@@ -101,6 +101,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "DNSProviders",
+            dependencies: [
+                "DNSWire", "Reconcile",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // Real DNS servers (BIND, PowerDNS, moto, a fake Azure) run as test processes.
+        .target(name: "DNSProviderTesting", swiftSettings: strict),
         .target(name: "FederationAPI", dependencies: ["KubeAPI", "KubeClient"], swiftSettings: strict),
         .target(
             name: "Federation",
@@ -147,6 +163,7 @@ let package = Package(
             name: "MeridianCLI",
             dependencies: [
                 "APIServer", "StoreSQLite", "KubeAPI", "KubeClient", "Sandbox", "Federation", "FederationAPI", "DNSWire", "DNSServer",
+                "DNSProviders",
                 "Reconcile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -169,7 +186,10 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "DNSWire"]),
+        .testTarget(name: "DNSProvidersTests", dependencies: ["DNSProviders", "DNSProviderTesting", "DNSWire", "Reconcile"]),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI", "KubeClient", "DNSWire"]),
-        .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient", "Reconcile"]),
+        .testTarget(
+            name: "MeridianCLITests",
+            dependencies: ["MeridianCLI", "KubeAPI", "KubeClient", "Reconcile", "DNSProviders", "DNSProviderTesting"]),
     ]
 )

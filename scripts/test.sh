@@ -7,11 +7,18 @@ need_apt=()
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 [[ -e /usr/include/sqlite3.h ]] || need_apt+=(libsqlite3-dev)
 command -v dig >/dev/null 2>&1 || need_apt+=(dnsutils)
+# DNS provider tests run real servers: BIND 9 (RFC 2136) and PowerDNS with SQLite.
+[[ -x /usr/sbin/named ]] || need_apt+=(bind9 bind9-utils)
+[[ -x /usr/sbin/pdns_server ]] || need_apt+=(pdns-server)
+[[ -e /usr/lib/x86_64-linux-gnu/pdns/libgsqlite3backend.so || -e /usr/lib/aarch64-linux-gnu/pdns/libgsqlite3backend.so ]] ||
+  need_apt+=(pdns-backend-sqlite3)
 if ((${#need_apt[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 python3 -c 'import kubernetes' 2>/dev/null || pip install --quiet --disable-pip-version-check 'kubernetes>=30'
+# Route 53 provider tests run moto's server in place of AWS.
+command -v moto_server >/dev/null 2>&1 || pip install --quiet --disable-pip-version-check 'moto[server]'
 
 # The shared kubectl suite kills the PIDs of watches it started, which may have exited; with
 # the default pid_max, busy parallel tests recycle PIDs fast enough for that to hit another

@@ -51,7 +51,7 @@ enum FederationAssembly {
                 announcePort.finish()
                 announce(KubeconfigFile.Entry(admin: pki, name: name, server: "https://\(host):\(port)"))
             })
-        let builtinDNS = DNSAssembly(options: dns, federationName: name, bindAddress: bindAddress)
+        let builtinDNS = try DNSAssembly(options: dns, federationName: name, bindAddress: bindAddress)
         return [
             server, builtinDNS.server(host: host, port: dns.dnsPort, logger: logger, announce: announceDNS),
             FederationRuntime(

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DNSProviders
 import DNSServer
 import DNSWire
 import Federation
@@ -10,16 +11,38 @@ import NIOSSL
 import Reconcile
 import ServiceLifecycle
 
-/// The built-in DNS of a control plane: the zone publisher, the server answering from it,
-/// and (once the federation API answers) the controller and prober that fill it.
+/// The DNS of a control plane: the zone publisher, the built-in server answering from it,
+/// (once the federation API answers) the controller and prober that fill it, and with
+/// `--dns-provider` other than builtin the sync of the same records to that provider.
+/// The built-in server keeps serving with a provider: it costs nothing, and `dig` at it
+/// shows what Meridian wants the provider to hold.
 struct DNSAssembly: Sendable {
+    /// An external provider and the desired zone its sync works towards.
+    struct External: Sendable {
+        let provider: any DNSProvider
+        let desired = DesiredZone()
+        let queue = ProviderSyncReconciler.queue()
+    }
+
     let settings: ServiceDNSSettings
     let publisher: ZonePublisher
     let ingress = MemberIngress()
     let queue = WorkQueue<ServiceDNSController.Key>()
+    let external: External?
 
-    init(options: DNSOptions, federationName: String, bindAddress: String) {
+    init(options: DNSOptions, federationName: String, bindAddress: String) throws {
         settings = ServiceDNSSettings(zone: options.zone, federation: federationName, defaultTTL: UInt32(options.dnsTTL))
+        if options.dnsProvider == "builtin" {
+            external = nil
+        } else {
+            do {
+                external = External(
+                    provider: try DNSProviderFactory.make(
+                        name: options.dnsProvider, configurationText: try options.configurationText(), zone: options.zone))
+            } catch let error as ProviderConfigurationError {
+                throw CLIError("--dns-provider \(options.dnsProvider): \(error)")
+            }
+        }
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let configuration = ZoneConfiguration(origin: options.zone, nameServerAddress: try? IPv4Address(host))
         publisher = ZonePublisher(configuration: configuration, initialSerial: UInt32(clamping: Int(Date().timeIntervalSince1970)))
@@ -38,9 +61,17 @@ struct DNSAssembly: Sendable {
     /// The controller side, run by the federation runtime with its client.
     func controllers(federation: KubeClient, informers: SharedInformers, http: HTTPClient, logger: Logger) -> [any Service] {
         let prober = HealthProber(probe: EndpointProbe(group: MultiThreadedEventLoopGroup.singleton, http: http), logger: logger)
-        return ServiceDNSController.make(
+        let controllers = ServiceDNSController.make(
             federation: federation, informers: informers, settings: settings, ingress: ingress, prober: prober, publisher: publisher,
-            queue: queue, logger: logger)
+            queue: queue, logger: logger,
+            onPlan: { [external] records in
+                if let external, await external.desired.offer(records) { external.queue.add(.zone) }
+            })
+        guard let external else { return controllers }
+        let sync = ProviderSyncReconciler.controller(
+            provider: external.provider, desired: external.desired, zone: settings.zone,
+            owner: Ownership.owner(federation: settings.federation), queue: external.queue, logger: logger)
+        return controllers + [sync]
     }
 
     /// Member watch events: a Service copy's new ingress re-plans the zone.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNSProviders
 import DNSWire
 import Foundation
 
@@ -9,7 +10,7 @@ struct DNSOptions: ParsableArguments {
     /// kubefed's provider names, plus Meridian's own server.
     static let providers = ["builtin", "rfc2136", "pdns", "aws-route53", "azure-azuredns"]
     /// The providers this build can drive.
-    static let availableProviders = ["builtin"]
+    static let availableProviders = ["builtin"] + DNSProviderFactory.names
     static let defaultZone: DNSName = "meridian.local."
 
     @Option(help: "DNS provider: \(DNSOptions.providers.joined(separator: ", ")).")

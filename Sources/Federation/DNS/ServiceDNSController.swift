@@ -35,16 +35,19 @@ public struct ServiceDNSController: Reconciler {
     let publisher: ZonePublisher
     let memory = DNSPlanMemory()
     let events: EventRecorder
+    /// Hears every plan's records (an external provider's desired zone).
+    let onPlan: @Sendable ([ResourceRecord]) async -> Void
 
     /// The controller and the pump of probe transitions into it.
     public static func make(
         federation: KubeClient, informers: SharedInformers, settings: ServiceDNSSettings, ingress: MemberIngress, prober: HealthProber,
-        publisher: ZonePublisher, queue: WorkQueue<Key>, logger: Logger
+        publisher: ZonePublisher, queue: WorkQueue<Key>, logger: Logger,
+        onPlan: @escaping @Sendable ([ResourceRecord]) async -> Void = { _ in }
     ) -> [any Service] {
         let reconciler = ServiceDNSController(
             settings: settings, services: informers.informer(for: .services), clusters: informers.informer(for: .clusters),
             ingress: ingress, prober: prober, publisher: publisher,
-            events: EventRecorder(client: federation, component: "meridian-dns", logger: logger))
+            events: EventRecorder(client: federation, component: "meridian-dns", logger: logger), onPlan: onPlan)
         reconciler.services.addHandler { _ in queue.add(.zone) }
         reconciler.clusters.addHandler { event in
             if case .deleted(let cluster) = event, let name = cluster["metadata"]["name"].stringValue { ingress.forget(cluster: name) }
@@ -87,6 +90,7 @@ public struct ServiceDNSController: Reconciler {
             let serial = publisher.box.snapshot.serial
             logger.debug("zone published", metadata: ["meridian.dns.serial": "\(serial)", "meridian.dns.records": "\(plan.records.count)"])
         }
+        await onPlan(plan.records)
         for (name, kept) in newlyHeld {
             guard
                 let service = endpoints.first(where: {

@@ -1,0 +1,104 @@
+import Foundation
+
+/// A server a test starts as its own child process: output to a log file in its
+/// directory, stopped by its PID (never by name: other people's processes run here).
+public final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `process` is set once in init and only read after; Foundation's Process is
+    // itself thread-safe for terminate/wait.
+    let process = Process()
+    public let directory: URL
+    public let logFile: URL
+
+    public init(_ executable: String, _ arguments: [String], directory: URL, environment: [String: String]? = nil) throws {
+        self.directory = directory
+        logFile = directory.appendingPathComponent("\(URL(fileURLWithPath: executable).lastPathComponent).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// SIGKILL to this PID, then reaps it.
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+/// Test plumbing: temporary directories, free loopback ports, polling with deadlines.
+public enum TestEnvironment {
+    public static func temporaryDirectory(_ prefix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("meridian-\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A loopback port free for both TCP and UDP right now.
+    public static func freePort() -> Int {
+        for _ in 0..<50 {
+            let port = bound(stream: true, 0)
+            if port > 0, bound(stream: false, port) == port { return port }
+        }
+        return 0
+    }
+
+    /// Binds a TCP or UDP socket to 127.0.0.1:`port` and closes it; the port it got, or -1.
+    private static func bound(stream: Bool, _ port: Int) -> Int {
+        #if canImport(Glibc)
+            let fd = socket(AF_INET, Int32(stream ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
+        #else
+            let fd = socket(AF_INET, stream ? SOCK_STREAM : SOCK_DGRAM, 0)
+        #endif
+        guard fd >= 0 else { return -1 }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        return result ? Int(UInt16(bigEndian: address.sin_port)) : -1
+    }
+
+    /// Runs `body` until it returns a value or `timeout` passes.
+    public static func poll<T>(timeout: Duration, every interval: Duration = .milliseconds(100), _ body: () async throws -> T?)
+        async rethrows -> T?
+    {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let value = try await body() { return value }
+            if ContinuousClock.now >= deadline { return nil }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Runs a command to completion; its status and standard output.
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
