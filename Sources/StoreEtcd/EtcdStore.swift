@@ -124,7 +124,7 @@ public final class EtcdStore: KVStore, Service {
         request.revision = target
         do {
             _ = try await connection.kv.compact(request, options: connection.unary)
-        } catch where StoreError.isOutOfRange(error) {
+        } catch  where StoreError.isOutOfRange(error) {
             return  // already compacted at or past the target
         } catch {
             throw .from(error, "compact")
