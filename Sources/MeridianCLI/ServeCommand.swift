@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between health probes of each member's /readyz.")
     var clusterProbeIntervalMs: Int = 1000
 
+    @OptionGroup var storage: StoreOptions
+
     @OptionGroup var listen: ListenOptions
 
     func validate() throws {
@@ -46,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = ProcessBootstrap.logger(label: "meridian.serve", level: listen.logLevel)
         let metrics = ProcessBootstrap.metrics()
         let services = try FederationAssembly.services(
-            name: federationName, dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port,
+            name: federationName, dataDir: dataDir, storage: storage, bindAddress: listen.bindAddress, port: listen.port,
             probeInterval: .milliseconds(clusterProbeIntervalMs),
             kubeconfigPath: writeKubeconfig, metrics: metrics, logger: logger)
         let group = ServiceGroup(
