@@ -11,7 +11,10 @@ import Store
 ///
 /// Progress notifications do not move the resume point: etcd before 3.4.26/3.5.8 may
 /// report progress ahead of events still in flight on the same stream (etcd-io/etcd#15220),
-/// and resuming from such a revision would skip them.
+/// and resuming from such a revision would skip them. For the same reason progress is
+/// passed on only once the watch has caught up with the revision it was created at: an
+/// event at or past it arrived, or a second went by (etcd hands a watcher its backlog
+/// within about 100 ms).
 actor EtcdWatch {
     let id: Int
     private let connection: EtcdConnection
@@ -29,6 +32,7 @@ actor EtcdWatch {
     /// The store revision when the current stream was created: progress is only reported
     /// once the watch has caught up with it.
     private var createdRevision: Revision = 0
+    private var createdAt = ContinuousClock.now
     private var caughtUp = false
     private var connected = false
     private var finished = false
@@ -126,11 +130,13 @@ actor EtcdWatch {
         if response.created {
             connected = true
             createdRevision = response.header.revision
+            createdAt = .now
             caughtUp = lastRevision >= createdRevision
             return true
         }
         if response.events.isEmpty {
             let revision = response.header.revision
+            if !caughtUp && ContinuousClock.now - createdAt > .seconds(1) { caughtUp = true }
             if caughtUp && revision >= lastRevision { deliver(.progress(revision)) }
             return !finished
         }

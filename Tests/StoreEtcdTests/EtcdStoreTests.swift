@@ -33,7 +33,7 @@ let etcdInstalled = EtcdCluster.binary != nil
 
 /// The shared store suite against a fresh single-member etcd per test (revisions are
 /// cluster-wide, and the suite checks exact revisions).
-@Suite(.enabled(if: etcdInstalled, "etcd is not installed (apt-get install etcd-server)"))
+@Suite(.enabled(if: etcdInstalled, "etcd is not installed (apt-get install etcd-server)"), .timeLimit(.minutes(2)))
 struct EtcdStoreConformanceTests {
     func conformance(buffer: Int = 10_000, _ check: (EtcdStore) async throws -> Void) async throws {
         let etcd = try EtcdCluster()
