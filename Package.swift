@@ -151,6 +151,6 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "KubeClient"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "FederationAPI", "KubeAPI"]),
-        .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient"]),
+        .testTarget(name: "MeridianCLITests", dependencies: ["MeridianCLI", "KubeAPI", "KubeClient", "StoreTesting"]),
     ]
 )
