@@ -22,9 +22,10 @@ final class EtcdConnection: Sendable {
                 target: try Self.target(configuration.endpoints),
                 transportSecurity: try Self.security(configuration),
                 config: .defaults { config in
-                    // Reconnect soon after etcd comes back, and notice a silent peer.
+                    // Reconnect soon after etcd comes back.
                     config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
-                    config.connection.keepalive = .init(time: .seconds(10), timeout: .seconds(5), allowWithoutCalls: true)
+                    config.connection.keepalive = nil
+                    config.channelDebuggingCallbacks.onCreateTCPConnection = { HTTP2PingAnswerer.install(on: $0) }
                 },
                 serviceConfig: ServiceConfig(loadBalancingConfig: [.roundRobin]))
         } catch let error as StoreError {
@@ -117,7 +118,7 @@ extension StoreError {
         switch rpc.code {
         case .deadlineExceeded: return .timeout("etcd \(what)")
         case .unavailable, .resourceExhausted, .aborted, .cancelled, .unknown, .internalError:
-            return .unavailable("etcd is unavailable (\(what)): \(rpc.message)")
+            return .unavailable("etcd is unavailable (\(what)): \(rpc.message)\(rpc.cause.map { " (\($0))" } ?? "")")
         default:
             return .corrupt("etcd refused \(what): \(rpc.code): \(rpc.message)")
         }

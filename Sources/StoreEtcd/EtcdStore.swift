@@ -12,7 +12,10 @@ import SwiftProtobuf
 public final class EtcdStore: KVStore, Service {
     let connection: EtcdConnection
     let keys: EtcdKeys
-    let watchers: EtcdWatchRegistry
+    let watchers: EtcdWatchHub
+    /// Finished by `close()`: `run()` then stops.
+    private let closing: AsyncStream<Never>
+    private let closeSignal: AsyncStream<Never>.Continuation
     let logger: Logger
     let bufferLimit: Int
 
@@ -23,7 +26,8 @@ public final class EtcdStore: KVStore, Service {
     public init(configuration: EtcdConfiguration, logger: Logger = Logger(label: "meridian.store.etcd")) throws(StoreError) {
         connection = try EtcdConnection(configuration)
         keys = EtcdKeys(prefix: configuration.keyPrefix)
-        watchers = EtcdWatchRegistry()
+        watchers = EtcdWatchHub(connection: connection, keys: keys, logger: logger)
+        (closing, closeSignal) = AsyncStream.makeStream()
         bufferLimit = configuration.watchBufferLimit
         self.logger = logger
     }
@@ -32,7 +36,8 @@ public final class EtcdStore: KVStore, Service {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.connection.run() }
-                for await watch in self.watchers.pending { group.addTask { await watch.run() } }
+                group.addTask { await self.watchers.run() }
+                for await _ in self.closing {}
                 group.cancelAll()
                 self.connection.close()
             }
@@ -40,8 +45,8 @@ public final class EtcdStore: KVStore, Service {
     }
 
     public func close() async {
-        watchers.close()
-        connection.close()
+        await watchers.close()
+        closeSignal.finish()
     }
 
     // MARK: Reads
@@ -49,7 +54,9 @@ public final class EtcdStore: KVStore, Service {
     public func get(_ key: String) async throws(StoreError) -> KeyValue? {
         var request = Etcdserverpb_RangeRequest()
         request.key = keys.encode(key)
-        let response = try await call("get \(key)") { try await self.connection.kv.range(request, options: self.connection.unary) }
+        let response = try await call("get \(key)") {
+            try await self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
+        }
         return try response.kvs.first.map { kv throws(StoreError) in try keys.decode(kv) }
     }
 
@@ -64,7 +71,7 @@ public final class EtcdStore: KVStore, Service {
         request.revision = revision ?? 0
         let response: Etcdserverpb_RangeResponse
         do {
-            response = try await connection.kv.range(request, options: connection.unary)
+            response = try await read { try await self.connection.kv.range(request, options: self.connection.unary) }
         } catch {
             throw await rangeError(error, requested: revision ?? 0, what: "range \(prefix)")
         }
@@ -88,7 +95,7 @@ public final class EtcdStore: KVStore, Service {
         var request = Etcdserverpb_RangeRequest()
         request.key = Self.compactRevisionKey
         let response = try await call("read the compaction revision") {
-            try await self.connection.kv.range(request, options: self.connection.unary)
+            try await self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
         }
         let stored = response.kvs.first
         let compacted = stored.flatMap { Revision(String(decoding: $0.value, as: UTF8.self)) } ?? 0
@@ -142,6 +149,17 @@ public final class EtcdStore: KVStore, Service {
             throw .from(error, what())
         }
     }
+
+    /// Runs a read, once more if the connection it went out on broke (another member, or
+    /// the same one reconnected, may answer); writes are not repeated, as they may have
+    /// been applied.
+    func read<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RPCError where error.code == .unavailable {
+            return try await body()
+        }
+    }
 }
 
 // MARK: Watch
@@ -152,15 +170,15 @@ extension EtcdStore {
         if after + 1 < state.compacted { throw .compacted(requested: after, compacted: state.compacted) }
         if after > state.current { throw .futureRevision(requested: after, current: state.current) }
         let (stream, continuation) = AsyncStream<WatchMessage>.makeStream(bufferingPolicy: .bufferingOldest(bufferLimit + 2))
-        let watch = EtcdWatch(
-            id: watchers.nextID(), prefix: prefix, after: after, connection: connection, keys: keys, registry: watchers,
-            output: continuation, logger: logger)
-        continuation.onTermination = { _ in watch.cancel() }
-        guard watchers.start(watch) else { throw .unavailable("the etcd store is closed") }
+        guard let id = await watchers.add(prefix: prefix, after: after, output: continuation) else {
+            throw .unavailable("the etcd store is closed")
+        }
+        let hub = watchers
+        continuation.onTermination = { _ in hub.consumerLeft(id) }
         return stream
     }
 
     public func notifyProgress() async {
-        watchers.requestProgress()
+        await watchers.requestProgress()
     }
 }
