@@ -147,7 +147,9 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreTesting"]),
         .testTarget(name: "StoreSQLiteTests", dependencies: ["StoreSQLite", "StoreTesting"]),
-        .testTarget(name: "StoreEtcdTests", dependencies: ["StoreEtcd", "StoreTesting", "Store"]),
+        .testTarget(
+            name: "StoreEtcdTests",
+            dependencies: ["StoreEtcd", "StoreTesting", "Store", .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "Store", "KubeAPI"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "KubeClient"]),

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 [[ -e /usr/include/sqlite3.h ]] || need_apt+=(libsqlite3-dev)
+# Real etcd for StoreEtcdTests and the --store etcd end-to-end tests (they skip without it).
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || need_apt+=(etcd-client)
 if ((${#need_apt[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
