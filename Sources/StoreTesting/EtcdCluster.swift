@@ -18,9 +18,20 @@ public final class EtcdCluster: @unchecked Sendable {
         public let name: String
         public let clientPort: Int
         public let peerPort: Int
+        /// Plain-HTTP /health (and /metrics), whether or not clients use TLS.
+        public let metricsPort: Int
         public let dataDir: URL
-        public var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+        let secure: Bool
+        public var clientURL: String { "\(secure ? "https" : "http")://127.0.0.1:\(clientPort)" }
         var process: Process?
+    }
+
+    /// With TLS: the CA that signed etcd's serving certificate, and a client certificate
+    /// etcd requires.
+    public struct TLSFiles: Sendable {
+        public let caFile: String
+        public let certFile: String
+        public let keyFile: String
     }
 
     /// The etcd binary, or nil when etcd is not installed (tests skip then).
@@ -31,19 +42,22 @@ public final class EtcdCluster: @unchecked Sendable {
 
     public private(set) var members: [Member]
     public let directory: URL
+    public let tls: TLSFiles?
     private let token = "meridian-\(UUID().uuidString.prefix(8))"
 
-    /// Starts `size` members and waits until every one reports healthy.
-    public init(members size: Int = 1, timeout: Duration = .seconds(60)) throws {
+    /// Starts `size` members and waits until every one reports healthy; with `tls`,
+    /// clients must connect over TLS with a client certificate.
+    public init(members size: Int = 1, tls: Bool = false, timeout: Duration = .seconds(60)) throws {
         guard Self.binary != nil else { throw Failure(description: "\(Self.skipReason)") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meridian-etcd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
-        let ports = try Self.freePorts(2 * size)
+        self.tls = tls ? try Self.makeCertificates(in: directory) : nil
+        let ports = try Self.freePorts(3 * size)
         members = (0..<size).map { i in
             Member(
-                name: "m\(i)", clientPort: ports[2 * i], peerPort: ports[2 * i + 1],
-                dataDir: directory.appendingPathComponent("m\(i)"), process: nil)
+                name: "m\(i)", clientPort: ports[3 * i], peerPort: ports[3 * i + 1], metricsPort: ports[3 * i + 2],
+                dataDir: directory.appendingPathComponent("m\(i)"), secure: tls, process: nil)
         }
         for i in members.indices { try launch(i) }
         for i in members.indices { try waitUntilHealthy(i, timeout: timeout) }
@@ -66,7 +80,13 @@ public final class EtcdCluster: @unchecked Sendable {
             "--initial-advertise-peer-urls", "http://127.0.0.1:\(m.peerPort)",
             "--initial-cluster", cluster, "--initial-cluster-token", token, "--initial-cluster-state", "new",
             "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-level", "warn",
+            "--listen-metrics-urls", "http://127.0.0.1:\(m.metricsPort)",
         ]
+        if let tls {
+            process.arguments! += [
+                "--cert-file", tls.certFile, "--key-file", tls.keyFile, "--trusted-ca-file", tls.caFile, "--client-cert-auth",
+            ]
+        }
         let log = directory.appendingPathComponent("\(m.name).log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
@@ -88,7 +108,7 @@ public final class EtcdCluster: @unchecked Sendable {
             if let process = members[i].process, !process.isRunning {
                 throw Failure(description: "etcd \(members[i].name) exited with \(process.terminationStatus): \(log(i))")
             }
-            if let body = Self.httpGet(port: members[i].clientPort, path: "/health"), body.contains("\"health\":\"true\"") { return }
+            if let body = Self.httpGet(port: members[i].metricsPort, path: "/health"), body.contains("\"health\":\"true\"") { return }
             usleep(20_000)
         }
         throw Failure(description: "etcd \(members[i].name) did not become healthy: \(log(i))")
@@ -111,6 +131,27 @@ public final class EtcdCluster: @unchecked Sendable {
     public func stopAll() {
         for i in members.indices { stop(i) }
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A CA, a serving certificate for 127.0.0.1 and localhost (etcd uses it for clients
+    /// too) and its key, made with openssl.
+    static func makeCertificates(in directory: URL) throws -> TLSFiles {
+        let dir = directory.path
+        let script = """
+            set -e
+            cd '\(dir)'
+            openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=meridian-test-ca -keyout ca.key -out ca.crt 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -subj /CN=etcd -keyout etcd.key -out etcd.csr 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth,clientAuth\\n' > ext.cnf
+            openssl x509 -req -in etcd.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out etcd.crt 2>/dev/null
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failure(description: "openssl could not make test certificates") }
+        return TLSFiles(caFile: "\(dir)/ca.crt", certFile: "\(dir)/etcd.crt", keyFile: "\(dir)/etcd.key")
     }
 
     /// Ports free right now on 127.0.0.1 (held together so they differ).

@@ -12,7 +12,9 @@ func withStore<T: Sendable>(
 ) async throws -> T {
     let configuration = EtcdConfiguration(
         endpoints: try EtcdConfiguration.endpoints(parsing: endpoints ?? etcd.endpoints),
-        keyPrefix: prefix ?? "/t-\(UUID().uuidString.prefix(8))", requestTimeout: timeout, watchBufferLimit: buffer)
+        keyPrefix: prefix ?? "/t-\(UUID().uuidString.prefix(8))",
+        tls: etcd.tls.map { .init(caFile: $0.caFile, certFile: $0.certFile, keyFile: $0.keyFile) }, requestTimeout: timeout,
+        watchBufferLimit: buffer)
     let store = try EtcdStore(configuration: configuration)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await store.run() }
@@ -46,6 +48,13 @@ struct EtcdStoreConformanceTests {
     @Test func watches() async throws { try await conformance { try await StoreConformance.watches($0) } }
     @Test func compaction() async throws { try await conformance { try await StoreConformance.compaction($0) } }
     @Test func concurrentCAS() async throws { try await conformance { try await StoreConformance.concurrentCAS($0) } }
+    /// The suite's CRUD over TLS with a client certificate.
+    @Test func crudOverTLS() async throws {
+        let etcd = try EtcdCluster(tls: true)
+        defer { etcd.stopAll() }
+        try await withStore(etcd) { try await StoreConformance.crud($0) }
+    }
+
     @Test func slowWatcher() async throws {
         try await conformance(buffer: 50) { try await StoreConformance.slowWatcherIsCutOff($0, bufferLimit: 50) }
     }
