@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks Meridian's API server against etcd (Debian's etcd-server) in the same run.
+# Benchmarks Meridian's API server on its embedded SQLite store, the same API server on etcd
+# (--store etcd), and etcd itself (Debian's etcd-server, through its v3 JSON gateway), with
+# the same workload in the same run.
 # Usage: bash scripts/bench.sh [OBJECTS]   (default 10000); prints one JSON document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,21 +40,43 @@ idle=$(awk '/VmRSS/ {print $2/1024}' /proc/$mpid/status)
 meridian=$("$bin/meridian-loadgen" --kubeconfig "$work/kubeconfig" --objects "$objects" --server-pid $mpid 2>/dev/null)
 kill -9 $mpid
 
-cport=$(free_port); pport=$(free_port)
+# A fresh single-member etcd in $work/$1; sets cport and epid.
+start_etcd() {
+  cport=$(free_port); pport=$(free_port)
+  etcd --data-dir "$work/$1" --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+    --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+    --initial-cluster "default=http://127.0.0.1:$pport" --log-level error >/dev/null 2>&1 &
+  epid=$!; pids+=($epid)
+  until curl -s "http://127.0.0.1:$cport/health" | grep -q true; do sleep 0.005; done
+}
+
+# The API server with --store etcd, on its own etcd.
+start_etcd etcd-store
+port=$(free_port)
+"$bin/meridian" apiserver --data-dir "$work/me" --port "$port" --write-kubeconfig "$work/kubeconfig-etcd" --log-level warning \
+  --store etcd --etcd-endpoints "http://127.0.0.1:$cport" >/dev/null 2>&1 &
+mepid=$!; pids+=($mepid)
+until [[ -f $work/kubeconfig-etcd ]] && curl -sk "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.01; done
+sleep 1
+meridian_etcd=$("$bin/meridian-loadgen" --kubeconfig "$work/kubeconfig-etcd" --objects "$objects" --server-pid $mepid 2>/dev/null)
+kill -9 $mepid $epid
+
 start=$(now_ms)
-etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
-  --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-  --initial-cluster "default=http://127.0.0.1:$pport" --log-level error >/dev/null 2>&1 &
-epid=$!; pids+=($epid)
-until curl -s "http://127.0.0.1:$cport/health" | grep -q true; do sleep 0.005; done
+start_etcd etcd
 etcd_ready=$(( $(now_ms) - start ))
 etcd_idle=$(awk '/VmRSS/ {print $2/1024}' /proc/$epid/status)
 etcdrun=$("$bin/meridian-loadgen" --etcd "http://127.0.0.1:$cport" --objects "$objects" --server-pid $epid 2>/dev/null)
 
-jq -n --argjson m "$meridian" --argjson e "$etcdrun" --arg ready "$ready" --arg idle "$idle" --arg eready "$etcd_ready" --arg eidle "$etcd_idle" '
+jq -n --argjson m "$meridian" --argjson me "$meridian_etcd" --argjson e "$etcdrun" --arg ready "$ready" --arg idle "$idle" \
+  --arg eready "$etcd_ready" --arg eidle "$etcd_idle" '
   def ratio(a; b): if b == 0 then null else ((a / b) * 100 | round) / 100 end;
+  def ratios(x; y): {create: ratio(x.create.opsPerSecond; y.create.opsPerSecond), get: ratio(x.get.opsPerSecond; y.get.opsPerSecond),
+     update: ratio(x.update.opsPerSecond; y.update.opsPerSecond), patch: ratio(x.patch.opsPerSecond; y.patch.opsPerSecond),
+     delete: ratio(x.delete.opsPerSecond; y.delete.opsPerSecond), listP50: ratio(x.list.p50Ms; y.list.p50Ms),
+     watchP99: ratio(x.watch.p99Ms; y.watch.p99Ms)};
   {meridian: ($m + {startToReadyMs: ($ready|tonumber), idleRSSMiB: ($idle|tonumber)}),
+   meridianOnEtcd: $me,
    etcd: ($e + {startToReadyMs: ($eready|tonumber), idleRSSMiB: ($eidle|tonumber)}),
-   ratioMeridianToEtcd: {create: ratio($m.create.opsPerSecond; $e.create.opsPerSecond), get: ratio($m.get.opsPerSecond; $e.get.opsPerSecond),
-     update: ratio($m.update.opsPerSecond; $e.update.opsPerSecond), listP50: ratio($m.list.p50Ms; $e.list.p50Ms),
-     watchP99: ratio($m.watch.p99Ms; $e.watch.p99Ms)}}'
+   ratioMeridianToEtcd: ratios($m; $e),
+   ratioMeridianOnEtcdToEtcd: ratios($me; $e),
+   ratioMeridianOnEtcdToMeridian: ratios($me; $m)}'

@@ -12,6 +12,9 @@ command -v dig >/dev/null 2>&1 || need_apt+=(dnsutils)
 [[ -x /usr/sbin/pdns_server ]] || need_apt+=(pdns-server)
 [[ -e /usr/lib/x86_64-linux-gnu/pdns/libgsqlite3backend.so || -e /usr/lib/aarch64-linux-gnu/pdns/libgsqlite3backend.so ]] ||
   need_apt+=(pdns-backend-sqlite3)
+# Real etcd for StoreEtcdTests and the --store etcd end-to-end tests (they skip without it).
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || need_apt+=(etcd-client)
 if ((${#need_apt[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -6,7 +6,6 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import Store
-import StoreSQLite
 
 struct APIServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +17,7 @@ struct APIServerCommand: AsyncParsableCommand {
             Examples:
               meridian apiserver --data-dir ./data --write-kubeconfig ./kubeconfig
               meridian apiserver --data-dir /tmp/m --port 0 --write-kubeconfig kc
+              meridian apiserver --data-dir ./a --store etcd --etcd-endpoints http://127.0.0.1:2379
             """)
 
     @Option(help: "Directory for the store, certificates and credentials.")
@@ -26,22 +26,18 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Write a kubeconfig (context 'apiserver') for the admin user to this file.")
     var writeKubeconfig: String?
 
-    @Option(help: "Storage backend: sqlite.")
-    var store: String = "sqlite"
+    @OptionGroup var storage: StoreOptions
 
     @OptionGroup var listen: ListenOptions
-
-    func validate() throws {
-        guard store == "sqlite" else { throw ValidationError("--store \(store) is not supported yet; use sqlite") }
-    }
 
     func run() async throws {
         let logger = ProcessBootstrap.logger(label: "meridian.apiserver", level: listen.logLevel)
         let metrics = ProcessBootstrap.metrics()
-        let server = try ServerAssembly.apiServer(
-            dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port, contextName: "apiserver", kubeconfigPath: writeKubeconfig,
-            metrics: metrics, logger: logger, onListening: { _, _ in ResidentMemory.releaseStartupCode() })
-        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let services = try ServerAssembly.apiServer(
+            dataDir: dataDir, storage: storage, bindAddress: listen.bindAddress, port: listen.port, contextName: "apiserver",
+            kubeconfigPath: writeKubeconfig, metrics: metrics, logger: logger,
+            onListening: { _, _ in ResidentMemory.releaseStartupCode() })
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
@@ -83,12 +79,15 @@ enum ServerAssembly {
         return token
     }
 
+    /// The API server's services: the store's own service (if it has one) first, so that
+    /// it stops last.
     static func apiServer(
-        dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
+        dataDir: String, storage: StoreOptions, instance: String? = nil, bindAddress: String, port: Int, contextName: String,
+        kubeconfigPath: String?,
         metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, clusterProxy: (any ClusterProxy)? = nil,
         pkiDirectory: String? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
-    ) throws -> KubeAPIServer {
+    ) throws -> [any Service] {
         do {
             try FileManager.default.createDirectory(
                 atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -99,15 +98,10 @@ enum ServerAssembly {
         // A PKI made elsewhere (`meridian init` mounts it from a Secret) is used as it is.
         let pki = try pkiDirectory.map { try PKI.load(directory: $0) } ?? PKI.loadOrCreate(directory: dataDir, hosts: hosts)
         let token = try adminToken(dataDir: dataDir)
-        let store: any KVStore
-        do {
-            store = try SQLiteStore(path: (dataDir as NSString).appendingPathComponent("store.db"), logger: logger)
-        } catch {
-            throw StartupError(description: "cannot open the store in \(dataDir): \(error)")
-        }
+        let (store, storeService) = try storage.open(dataDir: dataDir, instance: instance, logger: logger)
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let configuration = APIServerConfiguration(bindAddress: bindAddress, port: port, dataDirectory: dataDir, advertiseHosts: hosts)
-        return KubeAPIServer(
+        let server = KubeAPIServer(
             configuration: configuration, store: store, pki: pki, adminToken: token,
             metricsText: {
                 var buffer: [UInt8] = []
@@ -127,5 +121,6 @@ enum ServerAssembly {
                     logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfigPath)", "error": "\(error)"])
                 }
             })
+        return (storeService.map { [$0] } ?? []) + [server]
     }
 }

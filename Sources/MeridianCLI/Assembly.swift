@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// controllers. `announce` hears the kubeconfig entry for it.
 enum SandboxAssembly {
     static func services(
-        configuration: SandboxConfiguration, dataDir: String, bindAddress: String, port: Int, metrics: PrometheusCollectorRegistry,
+        configuration: SandboxConfiguration, dataDir: String, storage: StoreOptions, storeInstance: String?, bindAddress: String, port: Int,
+        metrics: PrometheusCollectorRegistry,
         logger: Logger, announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void
     ) throws -> [any Service] {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
@@ -20,14 +21,15 @@ enum SandboxAssembly {
         let name = configuration.name
         let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
         let server = try ServerAssembly.apiServer(
-            dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: nil, metrics: metrics,
+            dataDir: dataDir, storage: storage, instance: storeInstance, bindAddress: bindAddress, port: port, contextName: name,
+            kubeconfigPath: nil, metrics: metrics,
             logSource: SandboxPodLogs(dataDirectory: dataDir), logger: logger,
             onListening: { port, pki in
                 announcePort.yield((port, pki))
                 announcePort.finish()
                 announce(KubeconfigFile.Entry(admin: pki, name: name, server: "https://\(host):\(port)"))
             })
-        return [server, SandboxRuntime(configuration: configuration, host: host, ports: ports, logger: logger)]
+        return server + [SandboxRuntime(configuration: configuration, host: host, ports: ports, logger: logger)]
     }
 }
 
@@ -35,25 +37,25 @@ enum SandboxAssembly {
 /// federation controllers.
 enum FederationAssembly {
     static func services(
-        name: String, dataDir: String, bindAddress: String, port: Int, probeInterval: Duration, kubeconfigPath: String?,
-        pkiDirectory: String? = nil, leaderElection: LeaderElection = .disabled, propagationDenylist: Set<String> = [],
-        dns: DNSOptions, metrics: PrometheusCollectorRegistry, logger: Logger,
+        name: String, dataDir: String, storage: StoreOptions, bindAddress: String, port: Int, probeInterval: Duration,
+        kubeconfigPath: String?, pkiDirectory: String? = nil, leaderElection: LeaderElection = .disabled,
+        propagationDenylist: Set<String> = [], dns: DNSOptions, metrics: PrometheusCollectorRegistry, logger: Logger,
         announce: @escaping @Sendable (KubeconfigFile.Entry) -> Void = { _ in }, announceDNS: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> [any Service] {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let (ports, announcePort) = AsyncStream<(Int, PKI)>.makeStream()
         let proxy = FederationClusterProxy()
         let server = try ServerAssembly.apiServer(
-            dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: kubeconfigPath, metrics: metrics,
-            clusterProxy: proxy, pkiDirectory: pkiDirectory, logger: logger,
+            dataDir: dataDir, storage: storage, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: kubeconfigPath,
+            metrics: metrics, clusterProxy: proxy, pkiDirectory: pkiDirectory, logger: logger,
             onListening: { port, pki in
                 announcePort.yield((port, pki))
                 announcePort.finish()
                 announce(KubeconfigFile.Entry(admin: pki, name: name, server: "https://\(host):\(port)"))
             })
         let builtinDNS = try DNSAssembly(options: dns, federationName: name, bindAddress: bindAddress)
-        return [
-            server, builtinDNS.server(host: host, port: dns.dnsPort, logger: logger, announce: announceDNS),
+        return server + [
+            builtinDNS.server(host: host, port: dns.dnsPort, logger: logger, announce: announceDNS),
             FederationRuntime(
                 federationName: name, host: host, ports: ports, probeInterval: probeInterval, leaderElection: leaderElection,
                 propagationDenylist: propagationDenylist, proxy: proxy, dns: builtinDNS, logger: logger),

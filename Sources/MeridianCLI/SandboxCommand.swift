@@ -53,6 +53,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "With --count: the first sandbox's port; the others follow (0: each picks a free port).")
     var basePort: Int = 0
 
+    @OptionGroup var storage: StoreOptions
+
     @OptionGroup var listen: ListenOptions
 
     func validate() throws {
@@ -97,7 +99,8 @@ struct SandboxCommand: AsyncParsableCommand {
             configuration.jobDuration = .milliseconds(Int(jobDurationSeconds * 1000))
             configuration.processImage = image
             services += try SandboxAssembly.services(
-                configuration: configuration, dataDir: instance.dataDir, bindAddress: listen.bindAddress, port: instance.port,
+                configuration: configuration, dataDir: instance.dataDir, storage: storage,
+                storeInstance: instances.count > 1 ? instance.name : nil, bindAddress: listen.bindAddress, port: instance.port,
                 metrics: metrics,
                 logger: logger, announce: { announce.yield($0) })
         }

@@ -61,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var dns: DNSOptions
 
+    @OptionGroup var storage: StoreOptions
+
     @OptionGroup var listen: ListenOptions
 
     func validate() throws {
@@ -83,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = ProcessBootstrap.logger(label: "meridian.serve", level: listen.logLevel)
         let metrics = ProcessBootstrap.metrics()
         let services = try FederationAssembly.services(
-            name: federationName, dataDir: dataDir, bindAddress: listen.bindAddress, port: listen.port,
+            name: federationName, dataDir: dataDir, storage: storage, bindAddress: listen.bindAddress, port: listen.port,
             probeInterval: .milliseconds(clusterProbeIntervalMs),
             kubeconfigPath: writeKubeconfig, pkiDirectory: pkiDir,
             leaderElection: leaderElect ? .enabled(leaseDuration: .seconds(leaderElectLeaseDuration)) : .disabled,

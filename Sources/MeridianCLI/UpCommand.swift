@@ -60,9 +60,11 @@ struct UpCommand: AsyncParsableCommand {
         let metrics = ProcessBootstrap.metrics()
         let (listening, announce) = AsyncStream<KubeconfigFile.Entry>.makeStream()
         let (dnsPorts, announceDNS) = AsyncStream<Int>.makeStream()
+        let embedded = try StoreOptions.parse([])
         var services = try FederationAssembly.services(
-            name: "meridian", dataDir: (root as NSString).appendingPathComponent("control-plane"), bindAddress: "127.0.0.1", port: port,
-            probeInterval: .seconds(1), kubeconfigPath: nil, dns: dns, metrics: metrics, logger: logger, announce: { announce.yield($0) },
+            name: "meridian", dataDir: (root as NSString).appendingPathComponent("control-plane"), storage: embedded,
+            bindAddress: "127.0.0.1", port: port, probeInterval: .seconds(1), kubeconfigPath: nil, dns: dns, metrics: metrics,
+            logger: logger, announce: { announce.yield($0) },
             announceDNS: {
                 announceDNS.yield($0)
                 announceDNS.finish()
@@ -75,7 +77,8 @@ struct UpCommand: AsyncParsableCommand {
                 name: name, region: region, zone: "\(region)-a", nodeCount: nodes,
                 loadBalancerPrefix: SandboxCommand.uniquePrefix(for: name, taken: &prefixes))
             services += try SandboxAssembly.services(
-                configuration: configuration, dataDir: (root as NSString).appendingPathComponent(name), bindAddress: "127.0.0.1", port: 0,
+                configuration: configuration, dataDir: (root as NSString).appendingPathComponent(name), storage: embedded,
+                storeInstance: nil, bindAddress: "127.0.0.1", port: 0,
                 metrics: metrics, logger: logger, announce: { announce.yield($0) })
         }
         services.append(

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 
 /// The shared kubectl compatibility suite, unmodified, against `meridian apiserver`, with
@@ -24,6 +25,14 @@ import Testing
     @Test func kubectl1_27() throws { try runSuite(kubectlVersion: "1.27") }
     /// 1.33 sends typed requests as Kubernetes protobuf.
     @Test func kubectl1_33() throws { try runSuite(kubectlVersion: "1.33") }
+    /// The API server on etcd instead of the embedded store.
+    @Test(.enabled(if: EtcdCluster.binary != nil, "etcd is not installed (apt-get install etcd-server)"))
+    func etcdStore() throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stopAll() }
+        try runSuite(
+            kubectlVersion: nil, against: try MeridianProcess.apiserver(extra: ["--store", "etcd", "--etcd-endpoints", etcd.endpoints]))
+    }
     /// A sandbox cluster: the same API with every controller running (namespace finalization
     /// included). It has no nodes: scenario 09 asserts a fresh pod is still unscheduled, which
     /// on a cluster with a free node is a race against the scheduler.

@@ -1,0 +1,90 @@
+import EtcdProto
+import Foundation
+import Store
+import SwiftProtobuf
+
+/// Writes are transactions that compare before they change: create only when the key has
+/// no create revision, compare-and-swap on the mod revision.
+extension EtcdStore {
+    public func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue {
+        let etcdKey = keys.encode(key)
+        var txn = Etcdserverpb_TxnRequest()
+        txn.compare = [Self.compare(etcdKey, .createRevision(0))]
+        txn.success = [Self.put(etcdKey, value)]
+        let response = try await call("create \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
+        guard response.succeeded else { throw .keyExists(key) }
+        let revision = response.header.revision
+        return KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
+    }
+
+    public func update(_ key: String, value: [UInt8], expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
+        let etcdKey = keys.encode(key)
+        var txn = Etcdserverpb_TxnRequest()
+        if let expectedRevision {
+            txn.compare = [Self.compare(etcdKey, .modRevision(expectedRevision))]
+        } else {
+            txn.compare = [Self.compare(etcdKey, .createRevision(0), result: .greater)]
+        }
+        txn.success = [Self.put(etcdKey, value)]
+        txn.failure = [Self.get(etcdKey)]
+        let response = try await call("update \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
+        guard response.succeeded else {
+            let current = response.responses.first?.responseRange.kvs.first?.modRevision
+            if expectedRevision == nil { throw .keyNotFound(key) }
+            throw .revisionMismatch(key: key, current: current)
+        }
+        let previous = response.responses.first?.responsePut.prevKv
+        return KeyValue(key: key, value: value, createRevision: previous?.createRevision ?? 0, modRevision: response.header.revision)
+    }
+
+    public func delete(_ key: String, expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
+        let etcdKey = keys.encode(key)
+        var txn = Etcdserverpb_TxnRequest()
+        var deletion = Etcdserverpb_DeleteRangeRequest()
+        deletion.key = etcdKey
+        deletion.prevKv = true
+        if let expectedRevision { txn.compare = [Self.compare(etcdKey, .modRevision(expectedRevision))] }
+        txn.success = [.with { $0.request = .requestDeleteRange(deletion) }]
+        txn.failure = [Self.get(etcdKey)]
+        let response = try await call("delete \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
+        guard response.succeeded else {
+            guard let current = response.responses.first?.responseRange.kvs.first else { throw .keyNotFound(key) }
+            throw .revisionMismatch(key: key, current: current.modRevision)
+        }
+        guard let previous = response.responses.first?.responseDeleteRange.prevKvs.first else { throw .keyNotFound(key) }
+        var kv = try keys.decode(previous)
+        kv.modRevision = response.header.revision
+        return kv
+    }
+
+    static func compare(
+        _ key: Data, _ target: Etcdserverpb_Compare.OneOf_TargetUnion, result: Etcdserverpb_Compare.CompareResult = .equal
+    ) -> Etcdserverpb_Compare {
+        var compare = Etcdserverpb_Compare()
+        compare.key = key
+        compare.result = result
+        compare.targetUnion = target
+        switch target {
+        case .createRevision: compare.target = .create
+        case .modRevision: compare.target = .mod
+        case .version: compare.target = .version
+        case .value: compare.target = .value
+        case .lease: compare.target = .lease
+        }
+        return compare
+    }
+
+    static func put(_ key: Data, _ value: [UInt8]) -> Etcdserverpb_RequestOp {
+        var put = Etcdserverpb_PutRequest()
+        put.key = key
+        put.value = Data(value)
+        put.prevKv = true
+        return .with { $0.request = .requestPut(put) }
+    }
+
+    static func get(_ key: Data) -> Etcdserverpb_RequestOp {
+        var range = Etcdserverpb_RangeRequest()
+        range.key = key
+        return .with { $0.request = .requestRange(range) }
+    }
+}

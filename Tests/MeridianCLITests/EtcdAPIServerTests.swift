@@ -1,0 +1,113 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import StoreTesting
+import Testing
+
+/// `meridian apiserver --store etcd` processes on real etcd: several servers on one etcd,
+/// and etcd going away and coming back.
+@Suite(.enabled(if: EtcdCluster.binary != nil, "etcd is not installed (apt-get install etcd-server)"))
+struct EtcdAPIServerTests {
+    static let configMaps = "/api/v1/namespaces/default/configmaps"
+
+    static func apiserver(_ etcd: EtcdCluster) throws -> MeridianProcess {
+        try MeridianProcess.apiserver(extra: ["--store", "etcd", "--etcd-endpoints", etcd.endpoints])
+    }
+
+    func client(_ server: MeridianProcess) throws -> KubeHTTPClient {
+        try KubeHTTPClient(try Kubeconfig.load(paths: [server.kubeconfig.path]).resolve())
+    }
+
+    static func configMap(_ name: String, _ value: String = "1", resourceVersion: String? = nil) -> [UInt8] {
+        var meta: JSONValue = ["name": .string(name)]
+        if let resourceVersion { meta["resourceVersion"] = .string(resourceVersion) }
+        return JSONValue.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": ["k": .string(value)]]).serialized()
+    }
+
+    /// Watch events ("TYPE name rv") from `path` until `count` arrived.
+    func events(_ c: KubeHTTPClient, _ path: String, count: Int) async throws -> [(type: String, name: String, rv: Int)] {
+        var out: [(type: String, name: String, rv: Int)] = []
+        _ = try await c.stream(path, timeout: .seconds(60)) { line in
+            let e = try JSONParser.parse(line)
+            out.append(
+                (
+                    e["type"].stringValue ?? "", e["object"]["metadata"]["name"].stringValue ?? "",
+                    Int(e["object"]["metadata"]["resourceVersion"].stringValue ?? "") ?? -1
+                ))
+            return out.count < count
+        }
+        return out
+    }
+
+    @Test func twoAPIServersOnOneEtcdShareWritesWatchesAndResourceVersions() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stopAll() }
+        let a = try Self.apiserver(etcd)
+        let b = try Self.apiserver(etcd)
+        defer {
+            a.kill()
+            b.kill()
+        }
+        let ca = try client(a)
+        let cb = try client(b)
+        let list = try await cb.request(.GET, Self.configMaps).json()
+        let rv0 = list["metadata"]["resourceVersion"].stringValue ?? ""
+        // A watch through B, open before the write through A.
+        async let seen = events(cb, "\(Self.configMaps)?watch=true&resourceVersion=\(rv0)", count: 2)
+        let created = try await ca.request(.POST, Self.configMaps, body: Self.configMap("shared"))
+        #expect(created.status == 201)
+        let rv1 = try created.json()["metadata"]["resourceVersion"].stringValue ?? ""
+        // B accepts A's resourceVersion for an update, and refuses a stale one.
+        let updated = try await cb.request(.PUT, "\(Self.configMaps)/shared", body: Self.configMap("shared", "2", resourceVersion: rv1))
+        #expect(updated.status == 200)
+        let stale = try await ca.request(.PUT, "\(Self.configMaps)/shared", body: Self.configMap("shared", "3", resourceVersion: rv1))
+        #expect(stale.status == 409)
+        let rv2 = try updated.json()["metadata"]["resourceVersion"].stringValue ?? ""
+        let got = try await seen
+        #expect(got.map { "\($0.type) \($0.name) \($0.rv)" } == ["ADDED shared \(rv1)", "MODIFIED shared \(rv2)"])
+        // A watch on A from B's resourceVersion replays what happened after it.
+        let fromA = try await events(ca, "\(Self.configMaps)?watch=true&resourceVersion=\(rv1)", count: 1)
+        #expect(fromA.map { "\($0.type) \($0.name) \($0.rv)" } == ["MODIFIED shared \(rv2)"])
+        // kill -9 of A leaves B serving.
+        a.kill()
+        let after = try await cb.request(.POST, Self.configMaps, body: Self.configMap("after-kill"))
+        #expect(after.status == 201)
+        let names = try await cb.request(.GET, Self.configMaps).json()["items"].arrayValue?.compactMap {
+            $0["metadata"]["name"].stringValue
+        }
+        #expect(names == ["after-kill", "shared"])
+        await ca.shutdown()
+        await cb.shutdown()
+    }
+
+    @Test func etcdDownAnswers503AndWatchesResumeWithoutGaps() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stopAll() }
+        let server = try Self.apiserver(etcd)
+        defer { server.kill() }
+        let c = try client(server)
+        let rv0 = try await c.request(.GET, Self.configMaps).json()["metadata"]["resourceVersion"].stringValue ?? ""
+        async let seen = events(c, "\(Self.configMaps)?watch=true&resourceVersion=\(rv0)", count: 6)
+        for i in 0..<3 { #expect(try await c.request(.POST, Self.configMaps, body: Self.configMap("before-\(i)")).status == 201) }
+        etcd.stop(0)
+        let started = ContinuousClock.now
+        let down = try await c.request(.GET, Self.configMaps)
+        #expect([503, 504].contains(down.status), "status \(down.status)")
+        #expect(ContinuousClock.now - started < .seconds(7))
+        #expect(down.statusError?.code == down.status)
+        try etcd.restart(0)
+        for i in 0..<3 {
+            let deadline = ContinuousClock.now + .seconds(30)
+            var status = 0
+            repeat {
+                status = try await c.request(.POST, Self.configMaps, body: Self.configMap("after-\(i)")).status
+            } while [503, 504].contains(status) && ContinuousClock.now < deadline
+            #expect(status == 201)
+        }
+        let got = try await seen
+        #expect(got.map { "\($0.type) \($0.name)" } == (0..<3).map { "ADDED before-\($0)" } + (0..<3).map { "ADDED after-\($0)" })
+        let rvs = got.map(\.rv)
+        #expect(rvs == rvs.sorted() && Set(rvs).count == 6)
+        await c.shutdown()
+    }
+}
