@@ -86,7 +86,7 @@ enum ServerAssembly {
     static func apiServer(
         dataDir: String, bindAddress: String, port: Int, contextName: String, kubeconfigPath: String?,
         metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, clusterProxy: (any ClusterProxy)? = nil,
-        pkiDirectory: String? = nil, logger: Logger,
+        pkiDirectory: String? = nil, customResourceValidators: [String: CustomResourceValidator] = [:], logger: Logger,
         onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
     ) throws -> KubeAPIServer {
         do {
@@ -106,7 +106,8 @@ enum ServerAssembly {
             throw StartupError(description: "cannot open the store in \(dataDir): \(error)")
         }
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
-        let configuration = APIServerConfiguration(bindAddress: bindAddress, port: port, dataDirectory: dataDir, advertiseHosts: hosts)
+        var configuration = APIServerConfiguration(bindAddress: bindAddress, port: port, dataDirectory: dataDir, advertiseHosts: hosts)
+        configuration.customResourceValidators = customResourceValidators
         return KubeAPIServer(
             configuration: configuration, store: store, pki: pki, adminToken: token,
             metricsText: {

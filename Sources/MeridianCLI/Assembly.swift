@@ -1,4 +1,5 @@
 import APIServer
+import FederationAPI
 import Foundation
 import Logging
 import Prometheus
@@ -45,7 +46,7 @@ enum FederationAssembly {
         let proxy = FederationClusterProxy()
         let server = try ServerAssembly.apiServer(
             dataDir: dataDir, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: kubeconfigPath, metrics: metrics,
-            clusterProxy: proxy, pkiDirectory: pkiDirectory, logger: logger,
+            clusterProxy: proxy, pkiDirectory: pkiDirectory, customResourceValidators: PolicyValidation.validators, logger: logger,
             onListening: { port, pki in
                 announcePort.yield((port, pki))
                 announcePort.finish()
