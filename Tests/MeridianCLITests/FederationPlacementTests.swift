@@ -98,7 +98,9 @@ import Testing
         #expect(
             try fed.kubectl(["--context", "m1", "annotate", "deployment", "web", "federation.meridian.dev/hands-off=true"]).status == 0)
         try fed.eventually(["get", "deployment", "web", "-o", "jsonpath={.metadata.annotations.federation\\.meridian\\.dev/placement}"]) {
-            $0.output.contains(#""name":"m1","state":"HandsOff""#)
+            $0.output.contains(
+                #"{"message":"federation.meridian.dev/hands-off=true on the member copy: not reconciled","name":"m1","replicas":4,"state":"HandsOff"}"#
+            )
         }
         #expect(try fed.kubectl(["--context", "m1", "scale", "deployment", "web", "--replicas=7"]).status == 0)
         // The federated status sums 7 + 2 once a pass has seen the scaled copy and kept it.
@@ -122,7 +124,10 @@ import Testing
                 "--context", "m1", "get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].env[0].value}",
             ])
             .output == "debug")
-        #expect(try fed.kubectl(["get", "events", "--field-selector", "reason=DriftReverted", "-o", "name"]).output == "")
+        // The only revert was the hands-off scale; the federation's own changes are no drift.
+        #expect(
+            try fed.kubectl(["get", "events", "--field-selector", "reason=DriftReverted", "-o", "jsonpath={.items[*].message}"]).output
+                == "cluster m1: spec.replicas changed in the member; reverted")
     }
 }
 

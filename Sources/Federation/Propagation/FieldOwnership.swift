@@ -2,15 +2,49 @@ import KubeAPI
 
 /// What `metadata.managedFields` of a member copy says about who set which field.
 /// Fields that other server-side apply managers (operation `Apply`) own are theirs: never
-/// drift, and left out of Meridian's apply so it does not take them. Fields other clients
-/// set by update (`kubectl set env`, `kubectl edit`) under `spec` that the federation's copy
-/// does not have are drift ("added").
+/// drift, and left out of Meridian's apply so it does not take them. Drift is what other
+/// clients changed by update (`kubectl scale`, `kubectl set env`, `kubectl edit`): a value
+/// that differs from the federation's copy and that such a client now owns (a difference
+/// Meridian still owns is the federation's own change, not yet applied), and, under
+/// `spec`, fields they added that the federation's copy lacks.
 enum FieldOwnership {
-    /// The fieldsV1 trees of other managers' main-resource entries with this operation.
+    /// The fieldsV1 trees of other managers' entries with this operation (status aside).
     static func trees(_ object: JSONValue, operation: String, except manager: String) -> [JSONValue] {
         (object["metadata"]["managedFields"].arrayValue ?? []).filter {
-            $0["manager"].stringValue != manager && $0["operation"].stringValue == operation && $0["subresource"].isNull
+            $0["manager"].stringValue != manager && $0["operation"].stringValue == operation && $0["subresource"] != "status"
         }.map { $0["fieldsV1"] }
+    }
+
+    /// Paths of `desired` whose value in `actual` differs and is owned by a manager of
+    /// `trees`, and `desired` with those values taken from `actual` (the member's change kept).
+    static func changed(desired: JSONValue, actual: JSONValue, trees: [JSONValue]) -> (paths: [String], adopted: JSONValue) {
+        var out: [String] = []
+        func walk(_ d: JSONValue, _ a: JSONValue, _ nodes: [JSONValue], _ path: String) -> JSONValue {
+            guard d != a, !nodes.isEmpty, !(d.isNull && a.isNull) else { return d }
+            if var object = d.objectValue, a.objectValue != nil {
+                for key in object.keys.sorted() {
+                    if path.isEmpty && ["apiVersion", "kind", "status"].contains(key) { continue }
+                    let children = nodes.compactMap { $0.objectValue?["f:\(key)"] }
+                    object[key] = walk(object[key]!, a[key], children, path.isEmpty ? key : "\(path).\(key)")
+                }
+                return .object(object)
+            } else if var items = d.arrayValue, let actual = a.arrayValue, items.count == actual.count {
+                for i in items.indices {
+                    let children = nodes.compactMap { node in
+                        node.objectValue?.first { key, _ in key.hasPrefix("k:") && itemKey(key).map { matches(actual[i], $0) } == true }?
+                            .value
+                    }
+                    items[i] = walk(items[i], actual[i], children, "\(path)[\(i)]")
+                }
+                return .array(items)
+            } else if !a.isNull {
+                out.append(path)
+                return a
+            }
+            return d
+        }
+        let adopted = walk(desired, actual, trees, "")
+        return (out, adopted)
     }
 
     /// `desired` without the fields another applier owns (list items stay; their keys too).
@@ -84,25 +118,5 @@ enum FieldOwnership {
 
     private static func matches(_ item: JSONValue, _ keyFields: [String: JSONValue]) -> Bool {
         keyFields.allSatisfy { item[$0.key] == $0.value }
-    }
-}
-
-extension Drift {
-    /// `desired` with every differing value (as `paths` finds them) taken from `actual`:
-    /// the member's changes kept (drift modes report and ignore).
-    static func adopting(desired: JSONValue, actual: JSONValue) -> JSONValue {
-        func walk(_ d: JSONValue, _ a: JSONValue, top: Bool) -> JSONValue {
-            if var object = d.objectValue {
-                for key in object.keys {
-                    if top && ["apiVersion", "kind", "status", "metadata"].contains(key) { continue }
-                    object[key] = walk(object[key]!, a[key], top: false)
-                }
-                return .object(object)
-            } else if let items = d.arrayValue, let actual = a.arrayValue, items.count == actual.count {
-                return .array(zip(items, actual).map { walk($0, $1, top: false) })
-            }
-            return d == a ? d : a
-        }
-        return walk(desired, actual, top: true)
     }
 }

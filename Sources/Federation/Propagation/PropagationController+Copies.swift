@@ -18,6 +18,16 @@ extension PropagationController {
         var entry: PlacementRecord.Entry
     }
 
+    /// The member's copy, once the member's role covers the type (custom resources grow it).
+    func readCopy(_ federated: FederatedKey, in cluster: Cluster, member: KubeClient) async throws -> JSONValue? {
+        let type = federated.type
+        if !PropagatedTypes.all.contains(type) {
+            let custom = Set(registry.types.filter { !PropagatedTypes.all.contains($0) })
+            try await customAccess.ensure(cluster: cluster.name, member: member, types: custom)
+        }
+        return try await member.getIfExists(type, namespace: type.namespaced ? federated.key.namespace : nil, name: federated.key.name)
+    }
+
     func memberClient(_ cluster: Cluster) async throws -> KubeClient {
         let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
         let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
@@ -32,10 +42,6 @@ extension PropagationController {
     ) async throws -> CopyOutcome {
         let type = federated.type
         let namespace = type.namespaced ? federated.key.namespace : nil
-        if !PropagatedTypes.all.contains(type) {
-            let custom = Set(registry.types.filter { !PropagatedTypes.all.contains($0) })
-            try await customAccess.ensure(cluster: cluster.name, member: member, types: custom)
-        }
         if let existing, !isOurs(existing) {
             await events.record(
                 object, type: .warning, reason: "NameClash",
@@ -63,18 +69,21 @@ extension PropagationController {
             copy = FieldOwnership.pruning(copy, ownedBy: tree)
         }
         let mode = DriftMode(object)
-        var drifted = existing.map { Drift.paths(desired: copy, actual: $0) } ?? []
-        if let existing, mode == .report {
-            // Fields set in the member that the federation's copy lacks: server-side apply
-            // leaves them be, so only `report` has something to say about them.
-            for tree in FieldOwnership.trees(existing, operation: "Update", except: Self.fieldManager) {
-                drifted += FieldOwnership.added(desired: copy, actual: existing, tree: tree)
+        var drifted: [String] = []
+        var adopted = copy
+        if let existing {
+            let updaters = FieldOwnership.trees(existing, operation: "Update", except: Self.fieldManager)
+            (drifted, adopted) = FieldOwnership.changed(desired: copy, actual: existing, trees: updaters)
+            if mode == .report {
+                // Fields set in the member that the federation's copy lacks: server-side apply
+                // leaves them be, so only `report` has something to say about them.
+                for tree in updaters { drifted += FieldOwnership.added(desired: copy, actual: existing, tree: tree) }
             }
         }
         var entry = PlacementRecord.Entry(name: cluster.name, replicas: nil, state: "Scheduled")
-        if let existing, !drifted.isEmpty, mode != .revert {
+        if !drifted.isEmpty, mode != .revert {
             // The member's change stays: its values go into what Meridian applies.
-            copy = Drift.adopting(desired: copy, actual: existing)
+            copy = adopted
             if mode == .report {
                 entry.state = "Drifted"
                 entry.drift = drifted

@@ -88,8 +88,7 @@ public struct PropagationController: Reconciler {
             }
             do {
                 let member = try await memberClient(cluster)
-                let existing = try await member.getIfExists(
-                    type, namespace: type.namespaced ? federated.key.namespace : nil, name: federated.key.name)
+                let existing = try await readCopy(federated, in: cluster, member: member)
                 reachable.append((cluster, member, existing))
             } catch {
                 record.clusters.append(.init(name: name, replicas: plan.output.replicas[name], state: "Failed", message: "\(error)"))
