@@ -167,4 +167,37 @@ import Testing
                 for: .deployments, object: object, namespaced: [], cluster: [make("x", nil, priority: 0, created: "", selector: labelled)])
                 == nil)
     }
+
+    /// Offline-since comes from the Cluster's status, so a control-plane restart keeps the clock.
+    @Test func offlineSinceIsTheOfflineConditionsTransitionTime() {
+        let cluster = Cluster(object: [
+            "metadata": ["name": "m2", "labels": ["tier": "gold"]], "spec": ["region": "r1", "zone": "z1"],
+            "status": [
+                "state": "Offline",
+                "conditions": [
+                    ["type": "Ready", "status": "False", "lastTransitionTime": "2026-01-01T00:00:09Z"],
+                    ["type": "Offline", "status": "True", "lastTransitionTime": "2026-01-01T00:00:10Z"],
+                ],
+            ],
+        ])
+        let candidate = ClusterCandidate(cluster)
+        #expect(candidate.offlineSince == Timestamp.parse("2026-01-01T00:00:10Z"))
+        #expect(candidate.offlineSince != nil)
+        #expect(!candidate.ready)
+        #expect(
+            candidate.labels == [
+                "tier": "gold", "topology.kubernetes.io/region": "r1", "topology.kubernetes.io/zone": "z1",
+                "federation.meridian.dev/cluster-name": "m2",
+            ])
+    }
+
+    @Test func placementRecordRoundTrips() {
+        var record = PlacementRecord(
+            policy: "PropagationPolicy default/web",
+            clusters: [.init(name: "m1", replicas: 6, state: "Scheduled"), .init(name: "m2", replicas: 0, state: "FailedOver", message: "gone")],
+            excluded: ["m3": "weight 0"], failedOver: ["m2"])
+        record.unschedulable = 1
+        #expect(PlacementRecord(json: record.json) == record)
+        #expect(record.summary == "m1 (6), m2 (0); excluded m3: weight 0; failed over m2; 1 replicas unschedulable (every cluster at maxPerCluster)")
+    }
 }

@@ -8,7 +8,8 @@ import Testing
 @Suite struct FederationPlacementTests {
     static let members: [(name: String, region: String)] = [("m1", "r1"), ("m2", "r1"), ("m3", "r2")]
 
-    static let webPolicy = """
+    /// Weights 2:1 over m1 and m2 for Deployment web.
+    static let weighted = """
         apiVersion: federation.meridian.dev/v1alpha1
         kind: PropagationPolicy
         metadata: {name: web, namespace: default}
@@ -17,6 +18,10 @@ import Testing
           placement: {clusterNames: [m1, m2]}
           replicas:
             weights: [{cluster: m1, weight: 2}, {cluster: m2, weight: 1}]
+        """
+
+    static let webPolicy = weighted + """
+
         ---
         apiVersion: federation.meridian.dev/v1alpha1
         kind: OverridePolicy
@@ -24,7 +29,7 @@ import Testing
         spec:
           resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}]
           rules:
-          - clusters: {names: [m2]}
+          - clusters: {names: [m2, m9]}
             image: {container: nginx, value: "nginx:1.28"}
         ---
         apiVersion: federation.meridian.dev/v1alpha1
@@ -77,6 +82,22 @@ import Testing
             try fed.kubectl(["--context", "m1", "get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"])
                 .output
                 == "nginx:1.27")
+        // Rules the schema cannot express are checked too; unknown clusters are only reported.
+        let invalid = try fed.kubectl(
+            ["apply", "-f", "-"],
+            input: """
+                apiVersion: federation.meridian.dev/v1alpha1
+                kind: PropagationPolicy
+                metadata: {name: bad, namespace: default}
+                spec:
+                  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+                  replicas: {minPerCluster: 4, maxPerCluster: 2}
+                """)
+        #expect(invalid.status != 0)
+        #expect(
+            invalid.error
+                == "The PropagationPolicy \"bad\" is invalid: spec.replicas.maxPerCluster: Invalid value: 2: must be at least minPerCluster (4)\n")
+        try fed.eventually(["get", "overridepolicy", "web-m2", "-o", "jsonpath={.status.unknownClusters}"]) { $0.output == #"["m9"]"# }
         // The policies' status lists what they govern.
         try fed.eventually([
             "get", "propagationpolicy", "web", "-o", "jsonpath={.status.matched[0].name}:{.status.matched[0].clusters[*].replicas}",
@@ -148,17 +169,7 @@ import Testing
     @Test func offlineMemberReplicasMoveAndComeBackWithoutADip() throws {
         let fed = try FederationFixture(members: FederationPlacementTests.members)
         try fed.joinAll()
-        let policy = """
-            apiVersion: federation.meridian.dev/v1alpha1
-            kind: PropagationPolicy
-            metadata: {name: web, namespace: default}
-            spec:
-              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}]
-              placement: {clusterNames: [m1, m2]}
-              replicas:
-                weights: [{cluster: m1, weight: 2}, {cluster: m2, weight: 1}]
-              failover: {clusterOfflineSeconds: 5, returnPolicy: Rebalance}
-            """
+        let policy = FederationPlacementTests.weighted + "\n  failover: {clusterOfflineSeconds: 5, returnPolicy: Rebalance}\n"
         #expect(try fed.kubectl(["apply", "-f", "-"], input: policy).status == 0)
         #expect(try fed.kubectl(["create", "deployment", "web", "--image=nginx", "--replicas=6"]).status == 0)
         for (member, want) in [("m1", "4/4"), ("m2", "2/2")] {

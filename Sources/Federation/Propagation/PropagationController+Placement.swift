@@ -146,12 +146,6 @@ extension PropagationController {
         let text = record.map { $0.json.serializedString() }
         guard object["metadata"]["annotations"][Federation.placementAnnotation].stringValue != text else { return }
         let patch: JSONValue = ["metadata": ["annotations": [Federation.placementAnnotation: text.map(JSONValue.string) ?? .null]]]
-        do {
-            _ = try await federation.patch(
-                federated.type, namespace: federated.type.namespaced ? federated.key.namespace : nil, name: federated.key.name, patch,
-                as: .merge)
-        } catch {
-            if !error.isNotFound { throw error }
-        }
+        try await patchFederated(federated, patch)
     }
 }

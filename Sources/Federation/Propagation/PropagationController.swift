@@ -144,6 +144,11 @@ public struct PropagationController: Reconciler {
                 "resourceVersion": object["metadata"]["resourceVersion"],
             ]
         ]
+        try await patchFederated(federated, patch)
+    }
+
+    /// A merge patch of the federated object; gone is fine.
+    func patchFederated(_ federated: FederatedKey, _ patch: JSONValue) async throws {
         do {
             _ = try await federation.patch(
                 federated.type, namespace: federated.type.namespaced ? federated.key.namespace : nil, name: federated.key.name, patch,
