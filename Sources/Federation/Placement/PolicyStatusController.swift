@@ -37,22 +37,17 @@ struct PolicyStatusController: Reconciler {
             (.propagationPolicies, policies.propagation), (.clusterPropagationPolicies, policies.clusterPropagation),
             (.overridePolicies, policies.override), (.clusterOverridePolicies, policies.clusterOverride),
         ]
+        let known = AllKeys<PolicyKey>()
         for (type, informer) in pairs {
             informer.addHandler { event in
+                let key = PolicyKey(type: type, key: ObjectKey(event.object))
+                if case .deleted = event { known.remove(key) } else { known.insert(key) }
                 if case .updated(let old, let new) = event, old["spec"] == new["spec"] { return }
-                queue.add(PolicyKey(type: type, key: ObjectKey(event.object)))
+                queue.add(key)
             }
         }
-        let requeueAll: @Sendable () -> Void = {
-            // Coalesced: the queue holds each key once, and the delay gathers bursts.
-            Task {
-                for (type, informer) in pairs {
-                    for object in await informer.list() {
-                        queue.add(PolicyKey(type: type, key: ObjectKey(object)), after: .milliseconds(300))
-                    }
-                }
-            }
-        }
+        // Coalesced: the queue holds each key once, and the delay gathers bursts.
+        let requeueAll: @Sendable () -> Void = { known.forEach { queue.add($0, after: .milliseconds(300)) } }
         clusters.addHandler { event in
             if case .updated = event { return }
             requeueAll()

@@ -33,7 +33,7 @@ extension PropagationController {
             informers: types.compactMap(registry.informer(for:)) + [reconciler.clusters, reconciler.secrets]
                 + reconciler.policies.all, workers: 4,
             logger: logger)
-        let all = AllKeys()
+        let all = AllKeys<FederatedKey>()
         let policyStatus = PolicyStatusController.make(
             federation: federation, registry: registry, policies: reconciler.policies, clusters: reconciler.clusters, logger: logger)
         // A policy change may move every object; policy status follows every object.
@@ -47,7 +47,8 @@ extension PropagationController {
             informer.addHandler { event in
                 let key = FederatedKey(type: type, key: ObjectKey(event.object))
                 if case .deleted = event { all.remove(key) } else { all.insert(key) }
-                policyStatus.objectChanged()
+                // Policy status lists objects and their placement: other changes do not matter to it.
+                if Self.changesPolicyStatus(event) { policyStatus.objectChanged() }
                 // Our own status writes come back as events: nothing to propagate then.
                 if case .updated(let old, let new) = event, Self.sameIntent(old, new) { return }
                 reconciler.pending.mark(key)
@@ -89,6 +90,13 @@ extension PropagationController {
         return [controller, watches, customTypes, policyStatus.controller]
     }
 
+    static func changesPolicyStatus(_ event: InformerEvent) -> Bool {
+        guard case .updated(let old, let new) = event else { return true }
+        let placement = Federation.placementAnnotation
+        return old["metadata"]["labels"] != new["metadata"]["labels"]
+            || old["metadata"]["annotations"][placement] != new["metadata"]["annotations"][placement]
+    }
+
     static func sameIntent(_ old: JSONValue, _ new: JSONValue) -> Bool {
         var a = old
         var b = new
@@ -116,11 +124,11 @@ final class PendingChanges: Sendable {
 
 /// Every federated key seen, so a change of members can requeue them all from a
 /// synchronous informer handler.
-final class AllKeys: Sendable {
-    private let keys = Mutex<Set<FederatedKey>>([])
-    func insert(_ key: FederatedKey) { _ = keys.withLock { $0.insert(key) } }
-    func remove(_ key: FederatedKey) { _ = keys.withLock { $0.remove(key) } }
-    func forEach(_ body: (FederatedKey) -> Void) {
+final class AllKeys<Key: Hashable & Sendable>: Sendable {
+    private let keys = Mutex<Set<Key>>([])
+    func insert(_ key: Key) { _ = keys.withLock { $0.insert(key) } }
+    func remove(_ key: Key) { _ = keys.withLock { $0.remove(key) } }
+    func forEach(_ body: (Key) -> Void) {
         for key in keys.withLock({ $0 }) { body(key) }
     }
 }

@@ -2,6 +2,8 @@ import FederationAPI
 import Foundation
 import KubeAPI
 import KubeClient
+import Metrics
+import Reconcile
 
 /// Everything one pass decided for one federated object.
 struct PlacementPlan {
@@ -102,14 +104,14 @@ extension PropagationController {
             "\(e.name) (\(e.replicas.map { String($0) } ?? "-"))"
         }.joined(separator: ", ")
         for name in record.failedOver where !previous.failedOver.contains(name) {
-            await events.record(
+            await decision(
                 object, type: .warning, reason: "FailoverStarted",
                 message:
                     "cluster \(name) has been Offline for \(seconds)s (clusterOfflineSeconds): its replicas move to \(receivers); nothing is deleted there while it is unreachable"
             )
         }
         for name in previous.failedOver where !record.failedOver.contains(name) && record.entry(name) != nil {
-            await events.record(
+            await decision(
                 object, reason: "FailoverRebalance",
                 message:
                     "cluster \(name) is Ready again (returnPolicy Rebalance): its replicas come back; the others scale down once they are ready"
@@ -117,23 +119,29 @@ extension PropagationController {
         }
         for entry in record.clusters where entry.state == "Offline" && previous.entry(entry.name)?.state != "Offline" {
             let when = seconds > 0 ? "if it stays Offline for \(seconds)s" : "never (clusterOfflineSeconds 0)"
-            await events.record(
+            await decision(
                 object, type: .warning, reason: "FailoverPending",
                 message: "cluster \(entry.name) is Offline: its replicas stay there for now and move \(when)")
         }
         for name in record.failedOver where previous.failedOver.contains(name) {
             if record.entry(name)?.state != "FailedOver", previous.entry(name)?.state == "FailedOver" {
-                await events.record(
+                await decision(
                     object, reason: "FailoverStay",
                     message: "cluster \(name) is Ready again (returnPolicy Stay): its replicas stay where they moved")
             }
         }
         for entry in record.clusters where entry.state == "Scheduled" && previous.entry(entry.name)?.state == "ScalingDown" {
-            await events.record(
+            await decision(
                 object, reason: "ScaledDown",
                 message:
                     "cluster \(entry.name) scaled down to \(entry.replicas.map { String($0) } ?? "-"): the replicas that moved are ready")
         }
+    }
+
+    /// A failover decision: an Event on the object, counted by reason.
+    private func decision(_ object: JSONValue, type: EventRecorder.EventType = .normal, reason: String, message: String) async {
+        Counter(label: "meridian_failover_decisions_total", dimensions: [("reason", reason)]).increment()
+        await events.record(object, type: type, reason: reason, message: message)
     }
 
     static func placementChanged(_ a: PlacementRecord, _ b: PlacementRecord) -> Bool {
