@@ -132,7 +132,8 @@ public struct PropagationController: Reconciler {
         if !plan.output.selected.isEmpty, let since = pending.take(federated) {
             latency.recordNanoseconds((ContinuousClock.now - since).nanoseconds)
         }
-        if !staged.holding.isEmpty { return .requeue(after: .seconds(1)) }
+        // Member status changes requeue too (member watches); this is the safety net.
+        if !staged.holding.isEmpty { return .requeue(after: .seconds(2)) }
         if let recheck = plan.output.recheckAfter { return .requeue(after: .milliseconds(Int64(max(recheck, 0.1) * 1000) + 100)) }
         return .done
     }
