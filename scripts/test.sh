@@ -37,4 +37,6 @@ swift build --build-tests
 timing_sensitive='KubeClientIntegrationTests|WatchSemanticsTests|LeaderElectionTests'
 swift test --skip-build --skip MeridianCLITests
 swift test --skip-build --filter "MeridianCLITests\.($timing_sensitive)"
+# The third pass also runs the long placement suites (FederationPlacementTests,
+# FederationFailoverTests: three sandboxes each, a member killed and restarted).
 swift test --skip-build --filter MeridianCLITests --skip "$timing_sensitive"

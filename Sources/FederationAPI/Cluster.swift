@@ -53,7 +53,7 @@ public enum ClusterState: String, Sendable {
 
 /// The CustomResourceDefinitions the federation API serves.
 public enum FederationResources {
-    public static var definitions: [JSONValue] { [clusterDefinition] }
+    public static var definitions: [JSONValue] { [clusterDefinition] + PolicyDefinitions.all }
 
     static let clusterDefinition: JSONValue = [
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",

@@ -85,7 +85,7 @@ enum ServerAssembly {
         dataDir: String, storage: StoreOptions, instance: String? = nil, bindAddress: String, port: Int, contextName: String,
         kubeconfigPath: String?,
         metrics: PrometheusCollectorRegistry, logSource: (any PodLogSource)? = nil, clusterProxy: (any ClusterProxy)? = nil,
-        pkiDirectory: String? = nil, logger: Logger,
+        pkiDirectory: String? = nil, customResourceValidators: [String: CustomResourceValidator] = [:], logger: Logger,
         onListening: @escaping @Sendable (Int, PKI) async -> Void = { _, _ in }
     ) throws -> [any Service] {
         do {
@@ -100,7 +100,8 @@ enum ServerAssembly {
         let token = try adminToken(dataDir: dataDir)
         let (store, storeService) = try storage.open(dataDir: dataDir, instance: instance, logger: logger)
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
-        let configuration = APIServerConfiguration(bindAddress: bindAddress, port: port, dataDirectory: dataDir, advertiseHosts: hosts)
+        var configuration = APIServerConfiguration(bindAddress: bindAddress, port: port, dataDirectory: dataDir, advertiseHosts: hosts)
+        configuration.customResourceValidators = customResourceValidators
         let server = KubeAPIServer(
             configuration: configuration, store: store, pki: pki, adminToken: token,
             metricsText: {

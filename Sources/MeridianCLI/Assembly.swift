@@ -1,4 +1,5 @@
 import APIServer
+import FederationAPI
 import Foundation
 import Logging
 import Prometheus
@@ -47,7 +48,8 @@ enum FederationAssembly {
         let proxy = FederationClusterProxy()
         let server = try ServerAssembly.apiServer(
             dataDir: dataDir, storage: storage, bindAddress: bindAddress, port: port, contextName: name, kubeconfigPath: kubeconfigPath,
-            metrics: metrics, clusterProxy: proxy, pkiDirectory: pkiDirectory, logger: logger,
+            metrics: metrics, clusterProxy: proxy, pkiDirectory: pkiDirectory, customResourceValidators: PolicyValidation.validators,
+            logger: logger,
             onListening: { port, pki in
                 announcePort.yield((port, pki))
                 announcePort.finish()

@@ -7,6 +7,7 @@ final class FederationFixture {
     let root: URL
     let control: MeridianProcess
     var members: [String: MeridianProcess] = [:]
+    var regions: [String: String] = [:]
     let federationName: String
 
     init(name: String = "myfederation", members: [(name: String, region: String)], serveArguments: [String] = []) throws {
@@ -20,6 +21,7 @@ final class FederationFixture {
             dataDir: fedDir, kubeconfig: fedConfig)
         try control.waitUntilReady()
         for member in members {
+            regions[member.name] = member.region
             self.members[member.name] = try MeridianProcess.sandbox(name: member.name, extra: ["--region", member.region, "--nodes", "1"])
         }
         #expect(try kubectl(["config", "use-context", name]).status == 0)
@@ -28,6 +30,18 @@ final class FederationFixture {
     deinit {
         control.kill()
         for member in members.values { member.kill() }
+    }
+
+    /// Starts a killed member again on its port and data dir: the same cluster, returning.
+    func restart(_ name: String) throws {
+        let old = members[name]!
+        old.kill()
+        let text = try String(contentsOf: old.kubeconfig, encoding: .utf8)
+        guard let match = text.firstMatch(of: /server: https:\/\/127\.0\.0\.1:(\d+)/) else {
+            throw MeridianProcess.Failure("no server port in \(old.kubeconfig.path)")
+        }
+        members[name] = try MeridianProcess.sandbox(
+            name: name, dataDir: old.dataDir, extra: ["--region", regions[name] ?? "", "--nodes", "1", "--port", String(match.1)])
     }
 
     var kubeconfig: String {

@@ -74,8 +74,9 @@ public final class ResourceRegistry: Sendable {
         var current = ResourceCatalog(ResourceCatalog.builtIn)
     }
     private let state = Mutex(State())
+    private let validators: [String: CustomResourceValidator]
 
-    public init() {}
+    public init(validators: [String: CustomResourceValidator] = [:]) { self.validators = validators }
 
     public func catalog() -> ResourceCatalog { state.withLock { $0.current } }
 
@@ -83,7 +84,18 @@ public final class ResourceRegistry: Sendable {
     public func setCustomResources(crd: String, _ definitions: [ResourceDefinition]) {
         state.withLock { s in
             s.custom.removeAll { "\($0.resource).\($0.group)" == crd }
-            s.custom.append(contentsOf: definitions)
+            s.custom.append(
+                contentsOf: definitions.map { definition in
+                    guard let extra = validators["\(definition.resource).\(definition.group)"] else { return definition }
+                    var d = definition
+                    let schema = d.validator
+                    d.validator = { o, old in
+                        let errs = schema?(o, old) ?? []
+                        // The extra rules assume a well-typed object.
+                        return errs.isEmpty ? extra(o, old) : errs
+                    }
+                    return d
+                })
             s.current = ResourceCatalog(ResourceCatalog.builtIn + s.custom)
         }
     }

@@ -1,3 +1,8 @@
+import KubeAPI
+
+/// Validates a custom object (new, old on update): field errors, empty when valid.
+public typealias CustomResourceValidator = @Sendable (_ object: JSONValue, _ old: JSONValue?) -> [FieldError]
+
 /// How an API server listens and where it keeps its credentials.
 public struct APIServerConfiguration: Sendable {
     public var bindAddress: String
@@ -8,6 +13,11 @@ public struct APIServerConfiguration: Sendable {
     /// History kept for watches: at least this long and at least this many revisions.
     public var retentionSeconds: Int
     public var retentionRevisions: Int64
+    /// Extra validation of custom resources, keyed by `resource.group` (for example
+    /// `propagationpolicies.federation.meridian.dev`): what a validating admission step adds
+    /// where a CRD's structural schema cannot express a rule. Returned errors make the
+    /// write fail with 422 Invalid.
+    public var customResourceValidators: [String: CustomResourceValidator] = [:]
 
     public init(
         bindAddress: String = "127.0.0.1", port: Int = 6443, dataDirectory: String, advertiseHosts: [String] = [],

@@ -51,7 +51,7 @@ public struct KubeAPIServer: Service {
     }
 
     public func run() async throws {
-        let registry = ResourceRegistry()
+        let registry = ResourceRegistry(validators: configuration.customResourceValidators)
         let tokens = [adminToken: UserInfo(name: "meridian-admin", groups: ["system:masters", "system:authenticated"])]
         let authenticator = Authenticator(tokens: tokens, serviceAccounts: ServiceAccountTokens(key: pki.serviceAccountKey))
         let host = configuration.bindAddress == "0.0.0.0" ? "127.0.0.1" : configuration.bindAddress

@@ -25,7 +25,7 @@ public struct MemberJoin: Sendable {
     var labels: JSONValue { ["federation.meridian.dev/federation": .string(federationName)] }
 
     /// What propagation and status need: the propagated kinds (and their status), reading
-    /// nodes for topology and capacity, events. No pods/exec, no tokens, no impersonation.
+    /// nodes and pods for topology and capacity, events. No pods/exec, no tokens, no impersonation.
     var role: JSONValue {
         let verbs: JSONValue = ["get", "list", "watch", "create", "update", "patch", "delete"]
         var byGroup: [String: [String]] = [:]
@@ -34,6 +34,8 @@ public struct MemberJoin: Sendable {
             ["apiGroups": [.string(group)], "resources": .array(byGroup[group]!.map(JSONValue.string)), "verbs": verbs]
         }
         rules.append(["apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]])
+        // Pods are read (never changed) for the requests that byCapacity subtracts.
+        rules.append(["apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]])
         rules.append(["apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "get", "list", "watch"]])
         rules.append([
             "nonResourceURLs": ["/readyz", "/livez", "/healthz", "/version", "/api", "/api/*", "/apis", "/apis/*"], "verbs": ["get"],

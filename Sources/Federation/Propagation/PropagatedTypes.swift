@@ -55,6 +55,7 @@ public enum PropagatedTypes {
         metadata["labels"] = .object(labels)
         var annotations = object["metadata"]["annotations"].objectValue ?? [:]
         annotations["kubectl.kubernetes.io/last-applied-configuration"] = nil
+        annotations[Federation.placementAnnotation] = nil
         annotations[Federation.federationAnnotation] = .string(federation)
         metadata["annotations"] = .object(annotations)
         copy["metadata"] = metadata
@@ -89,16 +90,6 @@ public enum PropagatedTypes {
         return copy
     }
 
-    /// Even split, remainder to the first clusters in name order: 3 on 2 → 2 + 1.
-    public static func divide(_ total: Int64, among clusters: [String]) -> [String: Int64] {
-        guard !clusters.isEmpty else { return [:] }
-        let sorted = clusters.sorted()
-        let share = total / Int64(sorted.count)
-        let extra = Int(total % Int64(sorted.count))
-        var out: [String: Int64] = [:]
-        for (i, name) in sorted.enumerated() { out[name] = share + (i < extra ? 1 : 0) }
-        return out
-    }
 }
 
 extension ResourceType {

@@ -15,9 +15,11 @@ public struct FederatedKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(type)/\(key)" }
 }
 
-/// Propagates federated objects to every Ready member by server-side apply (field
-/// manager `meridian`, so fields member-side controllers own are left alone), divides
-/// replicas, never touches member objects Meridian did not create (a clash is an Event),
+/// Propagates federated objects to the members their policy places them on (without a
+/// policy: every Ready member) by server-side apply (field manager `meridian`, so fields
+/// member-side controllers own are left alone), divides replicas, applies overrides,
+/// honours drift modes and hands-off copies, fails replicas over from Offline members,
+/// never touches member objects Meridian did not create (a clash is an Event),
 /// deletes member copies before letting a federated object go (finalizer), and sums
 /// member status back into the federated object.
 public struct PropagationController: Reconciler {
@@ -32,87 +34,10 @@ public struct PropagationController: Reconciler {
     let ledger = PropagationLedger()
     let pending: PendingChanges
     let customAccess: CustomResourceAccess
+    let policies: PolicyInformers
+    let driftReports: DriftReports
     /// From a change noticed in the federation to its copy applied in every Ready member.
     let latency = Timer(label: "meridian_propagation_latency_seconds", preferredDisplayUnit: .seconds)
-
-    public static func make(
-        federation: KubeClient, federationName: String, informers shared: SharedInformers, members: MemberClients,
-        denylist: Set<String> = [], logger: Logger,
-        onMemberChange: @escaping @Sendable (_ cluster: String, _ type: ResourceType, _ event: InformerEvent) -> Void = { _, _, _ in }
-    ) -> [any Service] {
-        let types = PropagatedTypes.propagated(excluding: denylist)
-        let registry = PropagatedTypeRegistry()
-        for type in types { registry.add(type, shared.informer(for: type)) }
-        let queue = WorkQueue<FederatedKey>()
-        // A member copy that changes (drift, deletion, or its status) brings its federated object back.
-        let watches = MemberWatches(types: types, logger: logger) { cluster, type, event in
-            queue.add(FederatedKey(type: type, key: ObjectKey(event.object)))
-            onMemberChange(cluster, type, event)
-        }
-        let reconciler = PropagationController(
-            federation: federation, federationName: federationName, registry: registry, clusters: shared.informer(for: .clusters),
-            secrets: shared.informer(for: .secrets), members: members,
-            events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger), watches: watches,
-            pending: PendingChanges(), customAccess: CustomResourceAccess(federationName: federationName))
-        let controller = Controller(
-            name: "propagation", reconciler: reconciler, queue: queue,
-            informers: types.compactMap(registry.informer(for:)) + [reconciler.clusters, reconciler.secrets], workers: 4,
-            logger: logger)
-        let all = AllKeys()
-        let attach: @Sendable (ResourceType, Informer) -> Void = { type, informer in
-            informer.addHandler { event in
-                let key = FederatedKey(type: type, key: ObjectKey(event.object))
-                if case .deleted = event { all.remove(key) } else { all.insert(key) }
-                // Our own status writes come back as events: nothing to propagate then.
-                if case .updated(let old, let new) = event, Self.sameIntent(old, new) { return }
-                reconciler.pending.mark(key)
-                queue.add(key)
-            }
-        }
-        for type in types { attach(type, registry.informer(for: type)!) }
-        let (crdChanges, crdContinuation) = AsyncStream<InformerEvent>.makeStream()
-        shared.informer(for: .customResourceDefinitions).addHandler { crdContinuation.yield($0) }
-        let customTypes = CustomResourceTypes(
-            federation: federation, registry: registry, denylist: denylist, watches: watches, attach: attach, changes: crdChanges,
-            logger: logger)
-        // New credentials for a member (a re-join) mean new clients: re-propagate, which also
-        // moves the member's watches to the new client.
-        reconciler.secrets.addHandler { event in
-            guard case .updated(let old, let new) = event, new["metadata"]["namespace"].stringValue == Federation.systemNamespace,
-                old["data"] != new["data"]
-            else { return }
-            all.forEach(queue.add)
-        }
-        // A member becoming Ready (or joining, or leaving) changes where everything goes.
-        reconciler.clusters.addHandler { event in
-            if case .deleted(let cluster) = event, let name = cluster["metadata"]["name"].stringValue { watches.stop(cluster: name) }
-            // Back from Offline: what it still holds may have been deleted in the federation meanwhile.
-            if case .updated(let old, let new) = event, new["status"]["state"] == "Ready", old["status"]["state"] != "Ready",
-                let name = new["metadata"]["name"].stringValue
-            {
-                Task {
-                    for (type, key) in await watches.cachedKeys(cluster: name) { queue.add(FederatedKey(type: type, key: key)) }
-                }
-            }
-            if case .updated(let old, let new) = event, old["status"]["state"] == new["status"]["state"], old["spec"] == new["spec"] {
-                return
-            }
-            all.forEach(queue.add)
-        }
-        return [controller, watches, customTypes]
-    }
-
-    static func sameIntent(_ old: JSONValue, _ new: JSONValue) -> Bool {
-        var a = old
-        var b = new
-        a["status"] = .null
-        b["status"] = .null
-        a["metadata"]["resourceVersion"] = .null
-        b["metadata"]["resourceVersion"] = .null
-        a["metadata"]["managedFields"] = .null
-        b["metadata"]["managedFields"] = .null
-        return a == b
-    }
 
     public func reconcile(_ federated: FederatedKey, logger: Logger) async throws -> ReconcileResult {
         let type = federated.type
@@ -140,101 +65,77 @@ public struct PropagationController: Reconciler {
             try await setFinalizers(federated, object, finalizers + [Federation.propagationFinalizer])
             return .done  // the update comes back as an event
         }
-        let shares = PropagatedTypes.replicaField[type].map { field in
-            PropagatedTypes.divide(object["spec"][field].intValue ?? 1, among: ready.map(\.name))
+        let plan = await schedule(federated, object)
+        if let error = plan.output.error {
+            try await scheduleFailed(federated, object, plan: plan, error: error)
+            return .done
         }
-        var copies: [String: JSONValue] = [:]
+        var record = PlacementRecord(policy: plan.policy?.reference, excluded: plan.output.excluded, failedOver: plan.output.failedOver)
+        record.unschedulable = plan.output.unschedulable
+        let byName = Dictionary(uniqueKeysWithValues: plan.clusters.map { ($0.name, $0) })
         var failure: (any Error)?
-        for cluster in ready {
+        // Read every reachable selected member's copy first: the replica move is staged on them.
+        var reachable: [(cluster: Cluster, member: KubeClient, existing: JSONValue?)] = []
+        for name in plan.output.selected {
+            guard let cluster = byName[name] else { continue }
+            guard cluster.isReady else {
+                let failedOver = plan.output.failedOver.contains(name)
+                record.clusters.append(
+                    .init(
+                        name: name, replicas: plan.output.replicas[name], state: failedOver ? "FailedOver" : "Offline",
+                        message: "unreachable: its copy is left as it is until it returns"))
+                continue
+            }
             do {
-                if let applied = try await propagate(federated, object, to: cluster, replicas: shares?[cluster.name]) {
-                    copies[cluster.name] = applied
+                let member = try await memberClient(cluster)
+                let existing = try await readCopy(federated, in: cluster, member: member)
+                reachable.append((cluster, member, existing))
+            } catch {
+                record.clusters.append(.init(name: name, replicas: plan.output.replicas[name], state: "Failed", message: "\(error)"))
+                failure = failure ?? error
+            }
+        }
+        let staged = stage(plan, copies: reachable.map { ($0.cluster.name, $0.existing) })
+        var copies: [String: JSONValue] = [:]
+        for (cluster, member, existing) in reachable {
+            do {
+                let outcome = try await propagate(
+                    federated, object, to: cluster, member: member, existing: existing, replicas: staged.apply[cluster.name],
+                    overrides: plan.overrides, candidate: ClusterCandidate(cluster))
+                if let applied = outcome.copy { copies[cluster.name] = applied }
+                var entry = outcome.entry
+                entry.replicas = plan.output.replicas[cluster.name]
+                if staged.holding.contains(cluster.name), entry.state == "Scheduled" {
+                    entry.state = "ScalingDown"
+                    entry.message = "keeps \(staged.apply[cluster.name] ?? 0) until the replicas moving elsewhere are ready"
                 }
+                record.clusters.append(entry)
             } catch {
                 logger.debug("propagation failed", metadata: ["meridian.cluster": "\(cluster.name)", "error": "\(error)"])
+                record.clusters.append(
+                    .init(name: cluster.name, replicas: plan.output.replicas[cluster.name], state: "Failed", message: "\(error)"))
+                failure = failure ?? error
+            }
+        }
+        // A Ready member the policy no longer selects loses its copy (never an unreachable one).
+        if plan.policy != nil || plan.previous != nil {
+            let unselected = plan.clusters.filter { $0.isReady && !plan.output.selected.contains($0.name) }
+            do {
+                try await deleteCopies(federated, from: unselected)
+            } catch {
                 failure = failure ?? error
             }
         }
         try await StatusAggregation.update(federation, type: type, object: object, copies: copies)
+        try await publish(federated, object, plan: plan, record: record)
         if let failure { throw failure }
-        if !ready.isEmpty, let since = pending.take(federated) { latency.recordNanoseconds((ContinuousClock.now - since).nanoseconds) }
+        if !plan.output.selected.isEmpty, let since = pending.take(federated) {
+            latency.recordNanoseconds((ContinuousClock.now - since).nanoseconds)
+        }
+        // Member status changes requeue too (member watches); this is the safety net.
+        if !staged.holding.isEmpty { return .requeue(after: .seconds(2)) }
+        if let recheck = plan.output.recheckAfter { return .requeue(after: .milliseconds(Int64(max(recheck, 0.1) * 1000) + 100)) }
         return .done
-    }
-
-    /// Applies the member copy; nil when the member has a same-named object Meridian did not create.
-    private func propagate(_ federated: FederatedKey, _ object: JSONValue, to cluster: Cluster, replicas: Int64?) async throws -> JSONValue?
-    {
-        let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
-        let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
-        watches.ensure(cluster: cluster.name, client: member)
-        let type = federated.type
-        let namespace = type.namespaced ? federated.key.namespace : nil
-        if !PropagatedTypes.all.contains(type) {
-            let custom = Set(registry.types.filter { !PropagatedTypes.all.contains($0) })
-            try await customAccess.ensure(cluster: cluster.name, member: member, types: custom)
-        }
-        if let namespace { try await ensureNamespace(namespace, in: member) }
-        let existing = try await member.getIfExists(type, namespace: namespace, name: federated.key.name)
-        if let existing, !isOurs(existing) {
-            await events.record(
-                object, type: .warning, reason: "NameClash",
-                message: "cluster \(cluster.name) has a \(type.kind) \(federated.key) that Meridian did not create; it is left alone")
-            return nil
-        }
-        let copy = PropagatedTypes.memberCopy(type, object, federation: federationName, replicas: replicas)
-        let seenBefore = await ledger.contains(cluster.name, federated)
-        let drifted = existing.map { Drift.paths(desired: copy, actual: $0) } ?? []
-        let applied = try await member.apply(type, copy, fieldManager: "meridian", force: true)
-        await ledger.record(cluster.name, federated)
-        // The copy may have been deleted between the read and the apply: a new uid says so.
-        let recreated = existing.map { $0["metadata"]["uid"] != applied["metadata"]["uid"] } ?? true
-        if recreated {
-            if seenBefore {
-                await events.record(
-                    object, type: .warning, reason: "DriftReverted", message: "cluster \(cluster.name): the copy was deleted; recreated")
-            } else {
-                await events.record(object, reason: "Propagated", message: "created in cluster \(cluster.name)")
-            }
-        } else if !drifted.isEmpty {
-            await events.record(
-                object, type: .warning, reason: "DriftReverted",
-                message: "cluster \(cluster.name): \(drifted.joined(separator: ", ")) changed in the member; reverted")
-        }
-        return applied
-    }
-
-    /// A member object this federation made (another federation's copy is not ours either).
-    private func isOurs(_ object: JSONValue) -> Bool {
-        object["metadata"]["labels"][Federation.managedLabel].stringValue == "true"
-            && (object["metadata"]["annotations"][Federation.federationAnnotation].stringValue ?? federationName) == federationName
-    }
-
-    private func ensureNamespace(_ name: String, in member: KubeClient) async throws {
-        if try await member.getIfExists(.namespaces, name: name) != nil { return }
-        var namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
-        namespace["metadata"]["labels"][Federation.managedLabel] = "true"
-        namespace["metadata"]["annotations"][Federation.federationAnnotation] = .string(federationName)
-        do {
-            _ = try await member.create(.namespaces, namespace)
-        } catch {
-            if !error.isAlreadyExists { throw error }
-        }
-    }
-
-    private func deleteCopies(_ federated: FederatedKey, from clusters: [Cluster]) async throws {
-        let type = federated.type
-        let namespace = type.namespaced ? federated.key.namespace : nil
-        for cluster in clusters {
-            await ledger.forget(cluster.name, federated)
-            let secret = await cluster.secretName.asyncMap { await secrets.get(namespace: Federation.systemNamespace, name: $0) }
-            let member = try await members.client(for: cluster, secret: secret.map(Secret.init(object:)))
-            guard let copy = try await member.getIfExists(type, namespace: namespace, name: federated.key.name), isOurs(copy) else {
-                continue
-            }
-            try await member.deleteIfExists(
-                type, namespace: namespace, name: federated.key.name,
-                options: DeleteOptions(preconditionUID: copy["metadata"]["uid"].stringValue))
-        }
     }
 
     private func setFinalizers(_ federated: FederatedKey, _ object: JSONValue, _ finalizers: [String]) async throws {
@@ -244,6 +145,11 @@ public struct PropagationController: Reconciler {
                 "resourceVersion": object["metadata"]["resourceVersion"],
             ]
         ]
+        try await patchFederated(federated, patch)
+    }
+
+    /// A merge patch of the federated object; gone is fine.
+    func patchFederated(_ federated: FederatedKey, _ patch: JSONValue) async throws {
         do {
             _ = try await federation.patch(
                 federated.type, namespace: federated.type.namespaced ? federated.key.namespace : nil, name: federated.key.name, patch,
@@ -251,25 +157,5 @@ public struct PropagationController: Reconciler {
         } catch {
             if !error.isNotFound { throw error }
         }
-    }
-}
-
-/// When each federated object's latest unpropagated change was noticed.
-final class PendingChanges: Sendable {
-    private let since = Mutex<[FederatedKey: ContinuousClock.Instant]>([:])
-    /// Keeps the first notice: the latency counts from the oldest change not yet out.
-    func mark(_ key: FederatedKey) { since.withLock { if $0[key] == nil { $0[key] = .now } } }
-    func take(_ key: FederatedKey) -> ContinuousClock.Instant? { since.withLock { $0.removeValue(forKey: key) } }
-    func clear(_ key: FederatedKey) { _ = take(key) }
-}
-
-/// Every federated key seen, so a change of members can requeue them all from a
-/// synchronous informer handler.
-final class AllKeys: Sendable {
-    private let keys = Mutex<Set<FederatedKey>>([])
-    func insert(_ key: FederatedKey) { _ = keys.withLock { $0.insert(key) } }
-    func remove(_ key: FederatedKey) { _ = keys.withLock { $0.remove(key) } }
-    func forEach(_ body: (FederatedKey) -> Void) {
-        for key in keys.withLock({ $0 }) { body(key) }
     }
 }

@@ -1,8 +1,6 @@
-import KubeAPI
-
 /// RFC 6902 JSON Patch. The whole patch applies or nothing does.
-enum JSONPatch {
-    static func apply(_ patch: JSONValue, to document: JSONValue) throws(PatchError) -> JSONValue {
+public enum JSONPatch {
+    public static func apply(_ patch: JSONValue, to document: JSONValue) throws(PatchError) -> JSONValue {
         guard let ops = patch.arrayValue else { throw .malformed("json patch must be an array of operations") }
         var doc = document
         for op in ops {
@@ -39,7 +37,7 @@ enum JSONPatch {
         return doc
     }
 
-    static func pointer(_ path: String) throws(PatchError) -> [String] {
+    public static func pointer(_ path: String) throws(PatchError) -> [String] {
         if path.isEmpty { return [] }
         guard path.hasPrefix("/") else { throw .invalidPath(path) }
         return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
@@ -47,7 +45,7 @@ enum JSONPatch {
         }
     }
 
-    static func get(_ doc: JSONValue, _ tokens: [String]) throws(PatchError) -> JSONValue {
+    public static func get(_ doc: JSONValue, _ tokens: [String]) throws(PatchError) -> JSONValue {
         var current = doc
         for t in tokens {
             switch current {
