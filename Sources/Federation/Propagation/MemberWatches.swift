@@ -84,6 +84,16 @@ public final class MemberWatches: Service, Sendable {
         return keys
     }
 
+    /// A member's managed copy as its watch last saw it: nil when that watch has no
+    /// complete picture yet (or the type is not watched), `.some(nil)` when the member has
+    /// no managed copy of that name (it may still hold an object Meridian did not make).
+    public func cachedCopy(cluster: String, type: ResourceType, key: ObjectKey) async -> JSONValue?? {
+        guard let informer = informers.withLock({ $0[cluster]?.first { $0.0 == type }?.1 }), await informer.hasSynced else {
+            return nil
+        }
+        return .some(await informer.get(namespace: key.namespace, name: key.name))
+    }
+
     private func current(_ cluster: String, generation: Int) -> Bool {
         watched.withLock { $0[cluster]?.generation == generation }
     }

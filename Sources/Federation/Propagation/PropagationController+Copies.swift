@@ -18,12 +18,17 @@ extension PropagationController {
         var entry: PlacementRecord.Entry
     }
 
-    /// The member's copy, once the member's role covers the type (custom resources grow it).
+    /// The member's copy, once the member's role covers the type (custom resources grow it):
+    /// from the member's watch cache when it holds our copy, else read from the member (it
+    /// may hold an object of that name Meridian did not make).
     func readCopy(_ federated: FederatedKey, in cluster: Cluster, member: KubeClient) async throws -> JSONValue? {
         let type = federated.type
         if !PropagatedTypes.all.contains(type) {
             let custom = Set(registry.types.filter { !PropagatedTypes.all.contains($0) })
             try await customAccess.ensure(cluster: cluster.name, member: member, types: custom)
+        }
+        if case .some(.some(let cached)) = await watches.cachedCopy(cluster: cluster.name, type: type, key: federated.key) {
+            return cached
         }
         return try await member.getIfExists(type, namespace: type.namespaced ? federated.key.namespace : nil, name: federated.key.name)
     }
@@ -55,7 +60,6 @@ extension PropagationController {
                     name: cluster.name, replicas: nil, state: "HandsOff",
                     message: "\(Federation.handsOffAnnotation)=true on the member copy: not reconciled"))
         }
-        if let namespace { try await ensureNamespace(namespace, in: member) }
         var copy = PropagatedTypes.memberCopy(type, object, federation: federationName, replicas: replicas)
         do {
             copy = try Overrides.apply(
@@ -96,9 +100,23 @@ extension PropagationController {
         } else if mode != .revert {
             _ = await driftReports.isNew(cluster.name, federated, [])
         }
+        // Nothing to do when this exact copy was applied last and the member still holds it.
+        if let existing, drifted.isEmpty, await ledger.isLastApplied(cluster.name, federated, copy: copy),
+            CopyComparison.holds(copy, in: existing)
+        {
+            return CopyOutcome(copy: existing, entry: entry)
+        }
+        if let namespace { try await ensureNamespace(namespace, in: member, cluster: cluster.name) }
         let seenBefore = await ledger.contains(cluster.name, federated)
-        let applied = try await member.apply(type, copy, fieldManager: Self.fieldManager, force: true)
-        await ledger.record(cluster.name, federated)
+        let applied: JSONValue
+        do {
+            applied = try await member.apply(type, copy, fieldManager: Self.fieldManager, force: true)
+        } catch {
+            // The namespace may have gone from the member since it was last seen.
+            if error.isNotFound, let namespace { await knownNamespaces.forget(namespace, cluster: cluster.name) }
+            throw error
+        }
+        await ledger.record(cluster.name, federated, copy: copy)
         // The copy may have been deleted between the read and the apply: a new uid says so.
         let recreated = existing.map { $0["metadata"]["uid"] != applied["metadata"]["uid"] } ?? true
         if recreated {
@@ -124,8 +142,12 @@ extension PropagationController {
             && (object["metadata"]["annotations"][Federation.federationAnnotation].stringValue ?? federationName) == federationName
     }
 
-    func ensureNamespace(_ name: String, in member: KubeClient) async throws {
-        if try await member.getIfExists(.namespaces, name: name) != nil { return }
+    func ensureNamespace(_ name: String, in member: KubeClient, cluster: String) async throws {
+        if await knownNamespaces.contains(name, cluster: cluster) { return }
+        if try await member.getIfExists(.namespaces, name: name) != nil {
+            await knownNamespaces.insert(name, cluster: cluster)
+            return
+        }
         var namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
         namespace["metadata"]["labels"][Federation.managedLabel] = "true"
         namespace["metadata"]["annotations"][Federation.federationAnnotation] = .string(federationName)
@@ -134,6 +156,7 @@ extension PropagationController {
         } catch {
             if !error.isAlreadyExists { throw error }
         }
+        await knownNamespaces.insert(name, cluster: cluster)
     }
 
     func deleteCopies(_ federated: FederatedKey, from clusters: [Cluster]) async throws {
@@ -148,6 +171,34 @@ extension PropagationController {
             try await member.deleteIfExists(
                 type, namespace: namespace, name: federated.key.name,
                 options: DeleteOptions(preconditionUID: copy["metadata"]["uid"].stringValue))
+        }
+    }
+}
+
+/// Namespaces known to exist in each member, so propagating into one costs no read.
+actor KnownNamespaces {
+    private var known: Set<String> = []
+    func contains(_ namespace: String, cluster: String) -> Bool { known.contains("\(cluster)/\(namespace)") }
+    func insert(_ namespace: String, cluster: String) { known.insert("\(cluster)/\(namespace)") }
+    func forget(_ namespace: String, cluster: String) { known.remove("\(cluster)/\(namespace)") }
+}
+
+/// Whether a member's object still carries what Meridian applied.
+enum CopyComparison {
+    /// Every value `desired` sets is in `actual`: objects key by key, arrays of the same
+    /// length element by element (the server adds defaults inside them), scalars equal.
+    static func holds(_ desired: JSONValue, in actual: JSONValue) -> Bool {
+        switch (desired, actual) {
+        case (.object(let want), .object(let have)):
+            return want.allSatisfy { key, value in
+                value.isNull ? (have[key] ?? .null).isNull : have[key].map { holds(value, in: $0) } ?? false
+            }
+        case (.array(let want), .array(let have)):
+            return want.count == have.count && zip(want, have).allSatisfy { holds($0, in: $1) }
+        case (.int(let a), .double(let b)): return Double(a) == b
+        case (.double(let a), .int(let b)): return a == Double(b)
+        default:
+            return desired == actual
         }
     }
 }

@@ -32,6 +32,7 @@ public struct PropagationController: Reconciler {
     let events: EventRecorder
     let watches: MemberWatches
     let ledger = PropagationLedger()
+    let knownNamespaces = KnownNamespaces()
     let pending: PendingChanges
     let customAccess: CustomResourceAccess
     let policies: PolicyInformers
@@ -75,7 +76,7 @@ public struct PropagationController: Reconciler {
         let byName = Dictionary(uniqueKeysWithValues: plan.clusters.map { ($0.name, $0) })
         var failure: (any Error)?
         // Read every reachable selected member's copy first: the replica move is staged on them.
-        var reachable: [(cluster: Cluster, member: KubeClient, existing: JSONValue?)] = []
+        var readyNames: [String] = []
         for name in plan.output.selected {
             guard let cluster = byName[name] else { continue }
             guard cluster.isReady else {
@@ -86,34 +87,46 @@ public struct PropagationController: Reconciler {
                         message: "unreachable: its copy is left as it is until it returns"))
                 continue
             }
-            do {
-                let member = try await memberClient(cluster)
-                let existing = try await readCopy(federated, in: cluster, member: member)
-                reachable.append((cluster, member, existing))
-            } catch {
+            readyNames.append(name)
+        }
+        // Members are independent: reads and applies go out to all of them at once.
+        let reads = await Self.forEach(readyNames) { name in
+            let cluster = byName[name]!
+            let member = try await memberClient(cluster)
+            return (cluster, member, try await readCopy(federated, in: cluster, member: member))
+        }
+        var reachable: [(cluster: Cluster, member: KubeClient, existing: JSONValue?)] = []
+        for (name, result) in reads {
+            switch result {
+            case .success(let read): reachable.append(read)
+            case .failure(let error):
                 record.clusters.append(.init(name: name, replicas: plan.output.replicas[name], state: "Failed", message: "\(error)"))
                 failure = failure ?? error
             }
         }
         let staged = stage(plan, copies: reachable.map { ($0.cluster.name, $0.existing) })
         var copies: [String: JSONValue] = [:]
-        for (cluster, member, existing) in reachable {
-            do {
-                let outcome = try await propagate(
-                    federated, object, to: cluster, member: member, existing: existing, replicas: staged.apply[cluster.name],
-                    overrides: plan.overrides, candidate: ClusterCandidate(cluster))
-                if let applied = outcome.copy { copies[cluster.name] = applied }
+        let byReachable = Dictionary(uniqueKeysWithValues: reachable.map { ($0.cluster.name, $0) })
+        let outcomes = await Self.forEach(reachable.map(\.cluster.name)) { name in
+            let (cluster, member, existing) = byReachable[name]!
+            return try await propagate(
+                federated, object, to: cluster, member: member, existing: existing, replicas: staged.apply[cluster.name],
+                overrides: plan.overrides, candidate: ClusterCandidate(cluster))
+        }
+        for (name, result) in outcomes {
+            switch result {
+            case .success(let outcome):
+                if let applied = outcome.copy { copies[name] = applied }
                 var entry = outcome.entry
-                entry.replicas = plan.output.replicas[cluster.name]
-                if staged.holding.contains(cluster.name), entry.state == "Scheduled" {
+                entry.replicas = plan.output.replicas[name]
+                if staged.holding.contains(name), entry.state == "Scheduled" {
                     entry.state = "ScalingDown"
-                    entry.message = "keeps \(staged.apply[cluster.name] ?? 0) until the replicas moving elsewhere are ready"
+                    entry.message = "keeps \(staged.apply[name] ?? 0) until the replicas moving elsewhere are ready"
                 }
                 record.clusters.append(entry)
-            } catch {
-                logger.debug("propagation failed", metadata: ["meridian.cluster": "\(cluster.name)", "error": "\(error)"])
-                record.clusters.append(
-                    .init(name: cluster.name, replicas: plan.output.replicas[cluster.name], state: "Failed", message: "\(error)"))
+            case .failure(let error):
+                logger.debug("propagation failed", metadata: ["meridian.cluster": "\(name)", "error": "\(error)"])
+                record.clusters.append(.init(name: name, replicas: plan.output.replicas[name], state: "Failed", message: "\(error)"))
                 failure = failure ?? error
             }
         }
@@ -136,6 +149,34 @@ public struct PropagationController: Reconciler {
         if !staged.holding.isEmpty { return .requeue(after: .seconds(2)) }
         if let recheck = plan.output.recheckAfter { return .requeue(after: .milliseconds(Int64(max(recheck, 0.1) * 1000) + 100)) }
         return .done
+    }
+
+    /// Runs `body` for every name, at most `fanOut` at a time, and returns the results in
+    /// the names' order.
+    static func forEach<T: Sendable>(
+        _ names: [String], fanOut: Int = 16, _ body: @escaping @Sendable (String) async throws -> T
+    ) async -> [(String, Result<T, any Error>)] {
+        await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+            var results = [Result<T, any Error>?](repeating: nil, count: names.count)
+            var next = 0
+            func start() {
+                let index = next
+                next += 1
+                group.addTask {
+                    do {
+                        return (index, .success(try await body(names[index])))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            while next < min(fanOut, names.count) { start() }
+            for await (index, result) in group {
+                results[index] = result
+                if next < names.count { start() }
+            }
+            return zip(names, results).map { ($0, $1!) }
+        }
     }
 
     private func setFinalizers(_ federated: FederatedKey, _ object: JSONValue, _ finalizers: [String]) async throws {
