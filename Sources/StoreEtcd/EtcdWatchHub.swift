@@ -88,7 +88,7 @@ actor EtcdWatchHub {
             let opened = ContinuousClock.now
             do {
                 try await connection.watch.watch(
-                    options: .defaults,
+                    options: connection.streaming,
                     requestProducer: { writer in
                         for await request in stream { try await writer.write(request) }
                     },

@@ -110,4 +110,18 @@ struct EtcdAPIServerTests {
         #expect(rvs == rvs.sorted() && Set(rvs).count == 6)
         await c.shutdown()
     }
+
+    /// `meridian sandbox` keeps its objects in etcd too, under the prefix it is given.
+    @Test func sandboxOnEtcd() throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stopAll() }
+        let sandbox = try MeridianProcess.sandbox(
+            name: "on-etcd", extra: ["--nodes", "1", "--store", "etcd", "--etcd-endpoints", etcd.endpoints, "--etcd-prefix", "/tenant"])
+        defer { sandbox.kill() }
+        try sandbox.kubectlEventually(["get", "nodes", "-o", "name"]) { $0.output == "node/on-etcd-node-1\n" }
+        let keys = try run(
+            "/usr/bin/etcdctl", ["--endpoints", etcd.endpoints, "get", "--prefix", "--keys-only", "/tenant/registry/nodes/"],
+            environment: ["ETCDCTL_API": "3"])
+        #expect(keys.output.split(separator: "\n") == ["/tenant/registry/nodes/on-etcd-node-1"])
+    }
 }
