@@ -1,5 +1,9 @@
 import Foundation
-import Store
+
+/// A malformed `--etcd-endpoints` value.
+public struct EtcdEndpointError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+}
 
 /// Where the etcd cluster is and how to talk to it.
 public struct EtcdConfiguration: Sendable, Hashable {
@@ -16,7 +20,7 @@ public struct EtcdConfiguration: Sendable, Hashable {
         }
 
         /// Parses a client URL; the error names what is wrong with it.
-        public init(parsing url: String) throws(StoreError) {
+        public init(parsing url: String) throws(EtcdEndpointError) {
             var rest = Substring(url)
             secure = false
             if rest.hasPrefix("https://") {
@@ -25,7 +29,7 @@ public struct EtcdConfiguration: Sendable, Hashable {
             } else if rest.hasPrefix("http://") {
                 rest = rest.dropFirst("http://".count)
             } else if rest.contains("://") {
-                throw .unavailable("etcd endpoint \(url): the scheme must be http or https")
+                throw EtcdEndpointError(description: "etcd endpoint \(url): the scheme must be http or https")
             }
             if rest.hasSuffix("/") { rest = rest.dropLast() }
             let hostPart: Substring
@@ -40,9 +44,11 @@ public struct EtcdConfiguration: Sendable, Hashable {
                 hostPart = rest
                 portPart = "2379"
             }
-            guard !hostPart.isEmpty, !hostPart.contains("/") else { throw .unavailable("etcd endpoint \(url) has no host") }
+            guard !hostPart.isEmpty, !hostPart.contains("/") else {
+                throw EtcdEndpointError(description: "etcd endpoint \(url) has no host")
+            }
             guard let port = Int(portPart), (1...65535).contains(port) else {
-                throw .unavailable("etcd endpoint \(url) has no valid port")
+                throw EtcdEndpointError(description: "etcd endpoint \(url) has no valid port")
             }
             self.host = String(hostPart)
             self.port = port
@@ -86,9 +92,9 @@ public struct EtcdConfiguration: Sendable, Hashable {
     }
 
     /// Parses a comma-separated list of client URLs.
-    public static func endpoints(parsing list: String) throws(StoreError) -> [Endpoint] {
+    public static func endpoints(parsing list: String) throws(EtcdEndpointError) -> [Endpoint] {
         let parts = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !parts.isEmpty else { throw .unavailable("no etcd endpoints given") }
+        guard !parts.isEmpty else { throw EtcdEndpointError(description: "no etcd endpoints given") }
         var result: [Endpoint] = []
         for part in parts { result.append(try Endpoint(parsing: part)) }
         return result

@@ -42,11 +42,24 @@ final class EtcdConnection: Sendable {
 
     /// Unary requests fail at the deadline instead of waiting for etcd to come back.
     var unary: CallOptions {
-        var options = CallOptions.defaults
+        var options = streaming
         options.timeout = requestTimeout
         options.waitForReady = false
         return options
     }
+
+    /// etcd answers a range with every key in one message, and a watch catching up with
+    /// many events at once: far past gRPC's default 4 MiB (kube-apiserver lifts it too).
+    /// grpc-swift-nio-transport 2.9 bounds received messages by the request limit, so both
+    /// are raised (etcd bounds requests itself, by default to 1.5 MiB).
+    var streaming: CallOptions {
+        var options = CallOptions.defaults
+        options.maxResponseMessageBytes = Self.maxResponseBytes
+        options.maxRequestMessageBytes = Self.maxResponseBytes
+        return options
+    }
+
+    static let maxResponseBytes = 1 << 30
 
     /// Every endpoint as an address of one family; names are resolved once, here.
     static func target(_ endpoints: [EtcdConfiguration.Endpoint]) throws(StoreError) -> any ResolvableTarget {

@@ -5,8 +5,8 @@ import Logging
 import Store
 
 /// Every watch of one store over a single etcd Watch stream, as etcd's own client does:
-/// watches come and go as create and cancel requests on it (cancelling a gRPC call instead
-/// makes grpc-swift drop the connection, and every request on it).
+/// watches come and go as create and cancel requests on it, so an API server with many
+/// short watches opens no gRPC call for each, and one progress request reaches them all.
 ///
 /// When the stream breaks (etcd restarted, a member went away) it is reopened and every
 /// watch re-created from the revision after its last delivered event, so consumers see
@@ -88,7 +88,7 @@ actor EtcdWatchHub {
             let opened = ContinuousClock.now
             do {
                 try await connection.watch.watch(
-                    options: .defaults,
+                    options: connection.streaming,
                     requestProducer: { writer in
                         for await request in stream { try await writer.write(request) }
                     },

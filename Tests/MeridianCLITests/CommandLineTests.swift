@@ -18,7 +18,23 @@ import Testing
         (["apiserver"], "meridian: Missing expected argument '--data-dir <data-dir>' (see 'meridian --help')\n"),
         (
             ["apiserver", "--data-dir", "/tmp/x", "--store", "etcd"],
-            "meridian: --store etcd is not supported yet; use sqlite (see 'meridian --help')\n"
+            "meridian: --store etcd needs --etcd-endpoints (see 'meridian --help')\n"
+        ),
+        (
+            ["serve", "--data-dir", "/tmp/x", "--etcd-endpoints", "http://127.0.0.1:2379"],
+            "meridian: the --etcd-* options need --store etcd (see 'meridian --help')\n"
+        ),
+        (
+            ["sandbox", "--name", "s", "--store", "etcd", "--etcd-endpoints", "ftp://e:1"],
+            "meridian: --etcd-endpoints: etcd endpoint ftp://e:1: the scheme must be http or https (see 'meridian --help')\n"
+        ),
+        (
+            ["apiserver", "--data-dir", "/tmp/x", "--store", "etcd", "--etcd-endpoints", "https://e:2379", "--etcd-certfile", "c"],
+            "meridian: --etcd-certfile and --etcd-keyfile go together (see 'meridian --help')\n"
+        ),
+        (
+            ["apiserver", "--data-dir", "/tmp/x", "--store", "mysql"],
+            "meridian: The value 'mysql' is invalid for '--store <store>'. Please provide one of 'sqlite' and 'etcd'. (see 'meridian --help')\n"
         ),
         (
             ["apiserver", "--data-dir", "/tmp/x", "--port", "70000"],

@@ -110,4 +110,63 @@ struct EtcdAPIServerTests {
         #expect(rvs == rvs.sorted() && Set(rvs).count == 6)
         await c.shutdown()
     }
+
+    /// `meridian sandbox` keeps its objects in etcd too, under the prefix it is given.
+    @Test func sandboxOnEtcd() throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stopAll() }
+        let sandbox = try MeridianProcess.sandbox(
+            name: "on-etcd", extra: ["--nodes", "1", "--store", "etcd", "--etcd-endpoints", etcd.endpoints, "--etcd-prefix", "/tenant"])
+        defer { sandbox.kill() }
+        try sandbox.kubectlEventually(["get", "nodes", "-o", "name"]) { $0.output == "node/on-etcd-node-1\n" }
+        let keys = try run(
+            "/usr/bin/etcdctl", ["--endpoints", etcd.endpoints, "get", "--prefix", "--keys-only", "/tenant/registry/nodes/"],
+            environment: ["ETCDCTL_API": "3"])
+        #expect(keys.output.split(separator: "\n") == ["/tenant/registry/nodes/on-etcd-node-1"])
+    }
+
+    /// An API server on a 3-member etcd keeps serving writes while one member is killed, and
+    /// every write it acknowledged is there afterwards.
+    @Test func threeMemberEtcdLosesAMemberUnderAPIWriteLoad() async throws {
+        let etcd = try EtcdCluster(members: 3)
+        defer { etcd.stopAll() }
+        let server = try Self.apiserver(etcd)
+        defer { server.kill() }
+        let c = try client(server)
+        let acknowledged = try await withThrowingTaskGroup(of: [String: String].self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    var mine: [String: String] = [:]
+                    for i in 0..<60 {
+                        let name = "w\(writer)-\(i)"
+                        let r = try await c.request(.POST, Self.configMaps, body: Self.configMap(name))
+                        if r.status == 201 { mine[name] = try r.json()["metadata"]["resourceVersion"].stringValue }
+                    }
+                    return mine
+                }
+            }
+            group.addTask {
+                let deadline = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < deadline {
+                    let list = try await c.request(.GET, "\(Self.configMaps)?limit=1").json()
+                    if (list["metadata"]["remainingItemCount"].intValue ?? 0) >= 60 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                etcd.stop(0)
+                return [:]
+            }
+            var all: [String: String] = [:]
+            for try await part in group { all.merge(part) { a, _ in a } }
+            return all
+        }
+        #expect(acknowledged.count >= 180, "only \(acknowledged.count) of 240 creates acknowledged")
+        let items = try await c.request(.GET, Self.configMaps).json()["items"].arrayValue ?? []
+        let stored = Dictionary(
+            uniqueKeysWithValues: items.compactMap { item in
+                item["metadata"]["name"].stringValue.map { ($0, item["metadata"]["resourceVersion"].stringValue ?? "") }
+            })
+        let lost = acknowledged.filter { stored[$0.key] != $0.value }.keys.sorted()
+        #expect(lost.isEmpty, "acknowledged creates lost: \(lost.prefix(10))")
+        await c.shutdown()
+    }
 }

@@ -18,6 +18,22 @@ struct EtcdChurnTests {
         }
     }
 
+    /// Ranges and watch catch-ups larger than gRPC's default 4 MiB message limit.
+    @Test func largeRangesAndWatchBatches() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stopAll() }
+        try await withStore(etcd) { store in
+            let start = try await store.currentRevision()
+            let value = [UInt8](repeating: 7, count: 1_000_000)
+            for i in 0..<6 { _ = try await store.create("/big/\(i)", value: value) }
+            let all = try await store.range(prefix: "/big/", startAfter: nil, limit: 0, revision: nil)
+            #expect(all.items.map(\.key) == (0..<6).map { "/big/\($0)" })
+            #expect(all.items.allSatisfy { $0.value == value })
+            let events = try await collectEvents(try await store.watch(prefix: "/big/", after: start), count: 6)
+            #expect(events.map(\.revision) == Array((start + 1)...(start + 6)))
+        }
+    }
+
     /// Watches that come and go (as API clients open and drop them) never disturb requests
     /// running beside them.
     @Test func watchChurnLeavesRequestsAlone() async throws {
