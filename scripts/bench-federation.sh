@@ -37,4 +37,4 @@ until [[ $(kubectl --context meridian get clusters -o jsonpath='{range .items[*]
 done
 
 "$bench" --kubeconfig "$KUBECONFIG" --federation meridian --objects "$objects" --deployments "$deployments" \
-  --server-pid "$cp_pid" --timeout 600
+  --server-pid "$cp_pid" --timeout "${TIMEOUT:-600}"

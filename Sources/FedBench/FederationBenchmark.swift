@@ -35,12 +35,21 @@ struct FederationBenchmark: AsyncParsableCommand {
         var results: [String: JSONValue] = ["members": .int(Int64(members.count))]
         results["rssMiBBefore"] = Self.rssMiB(serverPid)
 
+        // A run that does not finish is reported as such; the other figures still print.
         let latency = PropagationLatency(federation: fed, members: members, timeout: .seconds(timeout))
-        results["propagation"] = try await latency.measure(objects: objects, rate: rate)
+        do {
+            results["propagation"] = try await latency.measure(objects: objects, rate: rate)
+        } catch {
+            results["propagation"] = ["error": .string("\(error)")]
+        }
         results["rssMiBAfterLatency"] = Self.rssMiB(serverPid)
         if deployments > 0 {
             let convergence = Convergence(federation: fed, members: members, timeout: .seconds(timeout))
-            results["convergence"] = try await convergence.measure(deployments: deployments, writers: writers)
+            do {
+                results["convergence"] = try await convergence.measure(deployments: deployments, writers: writers)
+            } catch {
+                results["convergence"] = ["error": .string("\(error)")]
+            }
             results["rssMiBAfterConvergence"] = Self.rssMiB(serverPid)
         }
         print(JSONValue.object(results).serializedString())

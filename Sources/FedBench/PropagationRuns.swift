@@ -141,16 +141,23 @@ struct Convergence {
             return true
         }
         let copied = ContinuousClock.now - start
-        try await waitUntil("the federation to report every Deployment ready", timeout: timeout, every: .milliseconds(200)) {
-            let items = try await federation.listAll(.deployments, namespace: Self.namespace).items
-            return items.count == deployments && items.allSatisfy { ($0["status"]["readyReplicas"].intValue ?? 0) == replicas }
+        var readyCount = 0
+        var readyMs: JSONValue = .null
+        do {
+            try await waitUntil("the federation to report every Deployment ready", timeout: timeout, every: .milliseconds(200)) {
+                let items = try await federation.listAll(.deployments, namespace: Self.namespace).items
+                readyCount = items.filter { ($0["status"]["readyReplicas"].intValue ?? 0) == replicas }.count
+                return readyCount == deployments
+            }
+            readyMs = .double((ContinuousClock.now - start).milliseconds.rounded())
+        } catch {
+            readyMs = .string("not within \(timeout): \(readyCount) of \(deployments) ready")
         }
-        let ready = ContinuousClock.now - start
         try await deleteNamespace(Self.namespace, federation: federation)
         return [
             "deployments": .int(Int64(deployments)), "replicasEach": .int(replicas),
             "createdMs": .double(created.milliseconds.rounded()), "allCopiesInEveryMemberMs": .double(copied.milliseconds.rounded()),
-            "allReadyInFederationMs": .double(ready.milliseconds.rounded()),
+            "allReadyInFederationMs": readyMs,
         ]
     }
 }
