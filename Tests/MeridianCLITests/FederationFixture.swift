@@ -73,16 +73,26 @@ final class FederationFixture {
     /// Runs kubectl until `accept` holds or the deadline passes.
     @discardableResult
     func eventually(_ args: [String], timeout: Duration = .seconds(30), _ accept: (CommandResult) -> Bool) throws -> CommandResult {
-        let deadline = ContinuousClock.now + timeout
-        var last = try kubectl(args)
-        while !accept(last) {
-            guard ContinuousClock.now < deadline else {
-                throw MeridianProcess.Failure(
-                    "kubectl \(args.joined(separator: " ")) never satisfied the condition: \(last.output) \(last.error)")
-            }
-            usleep(100_000)
-            last = try kubectl(args)
-        }
-        return last
+        try kubectlEventually(kubeconfig: kubeconfig, args, timeout: timeout, accept)
     }
+}
+
+/// Runs kubectl with `KUBECONFIG=kubeconfig` until `accept` holds for its result, or fails
+/// with the last result after `timeout`.
+@discardableResult
+func kubectlEventually(kubeconfig: String, _ args: [String], timeout: Duration = .seconds(30), _ accept: (CommandResult) -> Bool)
+    throws -> CommandResult
+{
+    let deadline = ContinuousClock.now + timeout
+    func kubectl() throws -> CommandResult { try run(try Paths.kubectl(nil), args, environment: ["KUBECONFIG": kubeconfig]) }
+    var last = try kubectl()
+    while !accept(last) {
+        guard ContinuousClock.now < deadline else {
+            throw MeridianProcess.Failure(
+                "kubectl \(args.joined(separator: " ")) never satisfied the condition: \(last.output) \(last.error)")
+        }
+        usleep(100_000)
+        last = try kubectl()
+    }
+    return last
 }

@@ -42,17 +42,7 @@ import Testing
 
         @discardableResult
         func eventually(_ args: [String], timeout: Duration = .seconds(30), _ accept: (CommandResult) -> Bool) throws -> CommandResult {
-            let deadline = ContinuousClock.now + timeout
-            var last = try kubectl(args)
-            while !accept(last) {
-                guard ContinuousClock.now < deadline else {
-                    throw MeridianProcess.Failure(
-                        "kubectl \(args.joined(separator: " ")) never satisfied the condition: \(last.output) \(last.error)")
-                }
-                usleep(100_000)
-                last = try kubectl(args)
-            }
-            return last
+            try kubectlEventually(kubeconfig: kubeconfig, args, timeout: timeout, accept)
         }
     }
 
