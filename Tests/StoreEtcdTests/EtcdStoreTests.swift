@@ -6,8 +6,10 @@ import Testing
 
 /// Runs `body` with a store on `etcd` (its own key prefix) whose `run()` is going, and
 /// closes it afterwards.
+/// Requests get 20 s by default: the suites run beside many others on two cores in CI;
+/// the fault tests that check failing fast pass their own short timeout.
 func withStore<T: Sendable>(
-    _ etcd: EtcdCluster, endpoints: String? = nil, buffer: Int = 10_000, prefix: String? = nil, timeout: Duration = .seconds(5),
+    _ etcd: EtcdCluster, endpoints: String? = nil, buffer: Int = 10_000, prefix: String? = nil, timeout: Duration = .seconds(20),
     _ body: (EtcdStore) async throws -> T
 ) async throws -> T {
     let configuration = EtcdConfiguration(
