@@ -41,7 +41,11 @@ struct EtcdFaultTests {
         let etcd = try EtcdCluster()
         defer { etcd.stopAll() }
         try await withStore(etcd, timeout: .seconds(2)) { store in
-            _ = try await store.create("/k/a", value: [1])
+            // Setting up may take what a busy machine needs; only the reads below must fail fast.
+            _ = try await eventually {
+                if let existing = try await store.get("/k/a") { return existing }
+                return try await store.create("/k/a", value: [1])
+            }
             etcd.stop(0)
             for attempt in 0..<3 {
                 let started = ContinuousClock.now
@@ -53,7 +57,8 @@ struct EtcdFaultTests {
                 } catch {
                     Issue.record("read \(attempt) failed with \(error)")
                 }
-                #expect(ContinuousClock.now - started < .seconds(3), "attempt \(attempt) took too long")
+                // The request deadline is 2 s; the rest is slack for a loaded machine (a hang is minutes).
+                #expect(ContinuousClock.now - started < .seconds(6), "attempt \(attempt) took too long")
             }
             try etcd.restart(0)
             let value = try await eventually { try await store.get("/k/a") }
