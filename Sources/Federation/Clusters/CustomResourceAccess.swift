@@ -21,13 +21,8 @@ actor CustomResourceAccess {
         if let current = granted[cluster], current.client == id, current.types == types { return }
         // The same subjects as the join's binding: whatever namespace the account lives in.
         let joinBinding = try await member.get(.clusterRoleBindings, name: "meridian-\(federationName)")
-        let labels: JSONValue = ["federation.meridian.dev/federation": .string(federationName)]
-        let verbs: JSONValue = ["get", "list", "watch", "create", "update", "patch", "delete"]
-        let byGroup = Dictionary(grouping: types, by: \.group)
-        let rules: [JSONValue] = byGroup.keys.sorted().map { group in
-            let resources = byGroup[group]!.map(\.resource).sorted().flatMap { [$0, "\($0)/status"] }
-            return ["apiGroups": [.string(group)], "resources": .array(resources.map(JSONValue.string)), "verbs": verbs]
-        }
+        let labels = MemberJoin.labels(federation: federationName)
+        let rules = MemberJoin.propagationRules(for: types.sorted { $0.resource < $1.resource })
         let role: JSONValue = [
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": ["name": .string(name), "labels": labels],
             "rules": .array(rules),

@@ -22,17 +22,24 @@ public struct MemberJoin: Sendable {
     static func customResourcesRoleName(federation: String) -> String { "meridian-\(federation)-custom-resources" }
     static let tokenLifetimeSeconds: Int64 = 365 * 24 * 3600
 
-    var labels: JSONValue { ["federation.meridian.dev/federation": .string(federationName)] }
+    var labels: JSONValue { Self.labels(federation: federationName) }
+    static func labels(federation: String) -> JSONValue { ["federation.meridian.dev/federation": .string(federation)] }
+
+    /// Full access to `types` and their status, one rule per API group (groups sorted,
+    /// resources in the order given): what propagation needs of each kind it writes.
+    static func propagationRules(for types: [ResourceType]) -> [JSONValue] {
+        let verbs: JSONValue = ["get", "list", "watch", "create", "update", "patch", "delete"]
+        var byGroup: [String: [String]] = [:]
+        for type in types { byGroup[type.group, default: []] += [type.resource, "\(type.resource)/status"] }
+        return byGroup.keys.sorted().map { group in
+            ["apiGroups": [.string(group)], "resources": .array(byGroup[group]!.map(JSONValue.string)), "verbs": verbs]
+        }
+    }
 
     /// What propagation and status need: the propagated kinds (and their status), reading
     /// nodes and pods for topology and capacity, events. No pods/exec, no tokens, no impersonation.
     var role: JSONValue {
-        let verbs: JSONValue = ["get", "list", "watch", "create", "update", "patch", "delete"]
-        var byGroup: [String: [String]] = [:]
-        for type in PropagatedTypes.all { byGroup[type.group, default: []] += [type.resource, "\(type.resource)/status"] }
-        var rules: [JSONValue] = byGroup.keys.sorted().map { group in
-            ["apiGroups": [.string(group)], "resources": .array(byGroup[group]!.map(JSONValue.string)), "verbs": verbs]
-        }
+        var rules = Self.propagationRules(for: PropagatedTypes.all)
         rules.append(["apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]])
         // Pods are read (never changed) for the requests that byCapacity subtracts.
         rules.append(["apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]])

@@ -1,6 +1,7 @@
 import APIServer
 import Foundation
 import KubeAPI
+import KubeClient
 
 /// The control plane's certificates as the content of its Secret: made once, kept on
 /// later runs of `meridian init`, the serving certificate re-issued only when the names
@@ -40,11 +41,6 @@ enum ControlPlaneCredentials {
 
     /// A Secret's `data`, decoded.
     static func decode(_ secret: JSONValue) -> [String: String] {
-        var files: [String: String] = [:]
-        for (key, value) in secret["data"].objectValue ?? [:] {
-            guard let encoded = value.stringValue, let data = Data(base64Encoded: encoded) else { continue }
-            files[key] = String(decoding: data, as: UTF8.self)
-        }
-        return files
+        Secret(object: secret).data.mapValues { String(decoding: $0, as: UTF8.self) }
     }
 }
