@@ -31,12 +31,16 @@ if [[ -w /proc/sys/kernel/pid_max ]] && (($(cat /proc/sys/kernel/pid_max) < 4194
 fi
 
 swift build --build-tests
-# Three runs, so that time-sensitive async tests are not starved: the end-to-end suites
+# Separate runs, so that time-sensitive async tests are not starved: the end-to-end suites
 # block Swift's cooperative threads (one per core) while they wait for kubectl and the
 # real binary, and async tests in the same process then wait for a thread.
-timing_sensitive='KubeClientIntegrationTests|WatchSemanticsTests|LeaderElectionTests|EtcdAPIServerTests|FederationInitAzureDNSTests|ServiceDNSProviderTests'
+timing_sensitive='KubeClientIntegrationTests|WatchSemanticsTests|LeaderElectionTests'
+# Async end-to-end suites that start real servers (etcd, BIND, the fake Azure): their own
+# pass, so they neither starve beside the blocking suites nor load the timing-sensitive ones.
+async_servers='EtcdAPIServerTests|FederationInitAzureDNSTests|ServiceDNSProviderTests'
 swift test --skip-build --skip MeridianCLITests
 swift test --skip-build --filter "MeridianCLITests\.($timing_sensitive)"
-# The third pass also runs the long placement suites (FederationPlacementTests,
+swift test --skip-build --filter "MeridianCLITests\.($async_servers)"
+# The last pass also runs the long placement suites (FederationPlacementTests,
 # FederationFailoverTests: three sandboxes each, a member killed and restarted).
-swift test --skip-build --filter MeridianCLITests --skip "$timing_sensitive"
+swift test --skip-build --filter MeridianCLITests --skip "$timing_sensitive|$async_servers"
