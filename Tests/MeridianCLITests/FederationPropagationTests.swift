@@ -38,6 +38,59 @@ import Testing
         #expect(try fed.kubectl(["get", "deployment", "frontend"]).status != 0)
     }
 
+    @Test func replicaSetsAndJobsAreDividedAndTheirStatusSummed() throws {
+        let fed = try FederationFixture(members: [("westuscluster1", "westus"), ("eastuscluster1", "eastus")])
+        try fed.joinAll()
+        let workloads = """
+            apiVersion: apps/v1
+            kind: ReplicaSet
+            metadata: {name: cache}
+            spec:
+              replicas: 3
+              selector: {matchLabels: {app: cache}}
+              template:
+                metadata: {labels: {app: cache}}
+                spec: {containers: [{name: cache, image: redis}]}
+            ---
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: batch}
+            spec:
+              parallelism: 3
+              completions: 5
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: work, image: busybox}]
+            """
+        let created = try fed.kubectl(["apply", "-f", "-"], input: workloads)
+        #expect(created.status == 0, "\(created.error)")
+        // ReplicaSet 3 on 2 → 2 + 1. Job parallelism 3 → 2 + 1, and its 5 completions in the
+        // same 2 : 1 proportion → 3 + 2 (the leftover to the larger remainder).
+        for (member, want) in [("eastuscluster1", "rs=2/2 job=2/3"), ("westuscluster1", "rs=1/1 job=1/2")] {
+            try fed.eventually(
+                [
+                    "--context", member, "get", "replicaset/cache", "job/batch", "-o",
+                    "jsonpath={.items[0].spec.replicas}/{.items[0].status.readyReplicas} {.items[1].spec.parallelism}/{.items[1].spec.completions}",
+                ]
+            ) { $0.output == want.replacingOccurrences(of: "rs=", with: "").replacingOccurrences(of: "job=", with: "") }
+        }
+        try fed.eventually(["get", "replicaset", "cache", "-o", "jsonpath={.status.replicas}/{.status.readyReplicas}"]) {
+            $0.output == "3/3"
+        }
+        // The federated Job is Complete once both members' copies are, with every completion summed.
+        let wait = try fed.kubectl(["wait", "--for=condition=complete", "job/batch", "--timeout=60s"])
+        #expect(wait.status == 0, "\(wait.error)")
+        #expect(wait.output == "job.batch/batch condition met\n")
+        let job = try JSONParser.parse(Array(try fed.kubectl(["get", "job", "batch", "-o", "json"]).output.utf8))
+        #expect(job["status"]["succeeded"] == 5)
+        #expect(job["status"]["failed"].isNull)
+        #expect(job["status"]["startTime"].stringValue != nil)
+        #expect(job["status"]["completionTime"].stringValue != nil)
+        #expect(job["spec"]["parallelism"] == 3)
+        #expect(job["spec"]["completions"] == 5)
+    }
+
     @Test func memberObjectsMeridianDidNotCreateAreLeftAlone() throws {
         let fed = try FederationFixture(members: [("alpha", "region-1"), ("beta", "region-2")])
         try fed.joinAll()

@@ -6,7 +6,8 @@ import KubeClient
 public enum PropagatedTypes {
     /// Built-in kinds propagated to members (custom resources come with placement).
     public static let all: [ResourceType] = [
-        .namespaces, .configMaps, .secrets, .services, .serviceAccounts, .deployments, .statefulSets, .daemonSets, .jobs, .cronJobs,
+        .namespaces, .configMaps, .secrets, .services, .serviceAccounts, .deployments, .replicaSets, .statefulSets, .daemonSets, .jobs,
+        .cronJobs,
         .ingresses, .persistentVolumeClaims, .limitRanges, .resourceQuotas, .podDisruptionBudgets, .customResourceDefinitions,
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", kind: "Role", namespaced: true),
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding", namespaced: true),
@@ -41,8 +42,18 @@ public enum PropagatedTypes {
         }
     }
 
-    /// Jobs are not divided: their completions would have to be split with them (placement's job).
-    static let replicaField: [ResourceType: String] = [.deployments: "replicas", .statefulSets: "replicas"]
+    /// The field placement divides over clusters. A Job's parallelism is its replicas; its
+    /// completions are divided in the same proportions (`completionShares`).
+    static let replicaField: [ResourceType: String] = [
+        .deployments: "replicas", .replicaSets: "replicas", .statefulSets: "replicas", .jobs: "parallelism",
+    ]
+
+    /// Each cluster's part of a Job's `completions`, in proportion to its parallelism share
+    /// (as Karmada divides them); nil when the Job leaves completions unset (a work queue).
+    static func completionShares(_ type: ResourceType, _ object: JSONValue, parallelism: [String: Int64]) -> [String: Int64]? {
+        guard type == .jobs, let completions = object["spec"]["completions"].intValue, !parallelism.isEmpty else { return nil }
+        return ReplicaDivision.divide(completions, weights: parallelism).replicas
+    }
 
     /// The copy applied to a member: the object without server-owned metadata and status,
     /// labelled as managed, with its share of the replicas.

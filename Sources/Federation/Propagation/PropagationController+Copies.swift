@@ -18,6 +18,12 @@ extension PropagationController {
         var entry: PlacementRecord.Entry
     }
 
+    /// One member's part of a divided workload (nil: the field is not divided).
+    struct Share: Sendable {
+        var replicas: Int64?
+        var completions: Int64?
+    }
+
     /// The member's copy, once the member's role covers the type (custom resources grow it):
     /// from the member's watch cache when it holds our copy, else read from the member (it
     /// may hold an object of that name Meridian did not make).
@@ -42,7 +48,7 @@ extension PropagationController {
 
     /// Applies one member's copy, as its drift mode and hands-off annotation allow.
     func propagate(
-        _ federated: FederatedKey, _ object: JSONValue, to cluster: Cluster, member: KubeClient, existing: JSONValue?, replicas: Int64?,
+        _ federated: FederatedKey, _ object: JSONValue, to cluster: Cluster, member: KubeClient, existing: JSONValue?, share: Share,
         overrides: [OverridePolicy], candidate: ClusterCandidate
     ) async throws -> CopyOutcome {
         let type = federated.type
@@ -60,7 +66,12 @@ extension PropagationController {
                     name: cluster.name, replicas: nil, state: "HandsOff",
                     message: "\(Federation.handsOffAnnotation)=true on the member copy: not reconciled"))
         }
-        var copy = PropagatedTypes.memberCopy(type, object, federation: federationName, replicas: replicas)
+        var copy = PropagatedTypes.memberCopy(type, object, federation: federationName, replicas: share.replicas)
+        if let completions = share.completions {
+            // A Job's completions are immutable: the member keeps the share it was created with.
+            let kept = existing?["spec"]["completions"] ?? .null
+            copy["spec"]["completions"] = kept.isNull ? .int(completions) : kept
+        }
         do {
             copy = try Overrides.apply(
                 overrides, to: copy, type: type, cluster: candidate, replicaField: PropagatedTypes.replicaField[type])

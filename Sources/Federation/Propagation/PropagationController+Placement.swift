@@ -13,6 +13,11 @@ struct PlacementPlan {
     var previous: PlacementRecord?
     var output: Scheduler.Output
     var replicaField: String?
+    /// A Job's completions per cluster, divided like its parallelism.
+    var completions: [String: Int64]?
+    /// Replica moves wait for readiness elsewhere; a Job's pods finish rather than turn
+    /// ready, so its parallelism moves at once.
+    var stagesMoves: Bool
 }
 
 extension PropagationController {
@@ -31,7 +36,8 @@ extension PropagationController {
         let output = Scheduler.schedule(
             .init(policy: policy, clusters: clusters.map(ClusterCandidate.init), replicas: total, previous: previous, capacity: capacity))
         return PlacementPlan(
-            policy: policy, overrides: overrides, clusters: clusters, previous: previous, output: output, replicaField: field)
+            policy: policy, overrides: overrides, clusters: clusters, previous: previous, output: output, replicaField: field,
+            completions: PropagatedTypes.completionShares(type, object, parallelism: output.replicas), stagesMoves: type != .jobs)
     }
 
     /// Free capacity of each Ready member in replicas of this workload (unreachable: none).
@@ -52,6 +58,10 @@ extension PropagationController {
     /// The replicas to apply now per reachable member: moves scale up before they scale down.
     func stage(_ plan: PlacementPlan, copies: [(name: String, existing: JSONValue?)]) -> (apply: [String: Int64], holding: [String]) {
         guard let field = plan.replicaField else { return ([:], []) }
+        guard plan.stagesMoves else {
+            let names = Set(copies.map(\.name))
+            return (plan.output.replicas.filter { names.contains($0.key) }, [])
+        }
         var current: [String: ScaleTransition.Member] = [:]
         for (name, existing) in copies {
             // A copy that is not ours, or hands-off, is not moved.

@@ -110,7 +110,8 @@ public struct PropagationController: Reconciler {
         let outcomes = await Self.forEach(reachable.map(\.cluster.name)) { name in
             let (cluster, member, existing) = byReachable[name]!
             return try await propagate(
-                federated, object, to: cluster, member: member, existing: existing, replicas: staged.apply[cluster.name],
+                federated, object, to: cluster, member: member, existing: existing,
+                share: .init(replicas: staged.apply[cluster.name], completions: plan.completions?[cluster.name]),
                 overrides: plan.overrides, candidate: ClusterCandidate(cluster))
         }
         for (name, result) in outcomes {

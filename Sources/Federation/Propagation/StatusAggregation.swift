@@ -2,12 +2,13 @@ import FederationAPI
 import KubeAPI
 import KubeClient
 
-/// The federation-wide truth in a federated object's status: Deployments and StatefulSets
-/// sum their members' replica counts; Services list every member's load-balancer ingress;
-/// Jobs sum succeeded/failed/active.
+/// The federation-wide truth in a federated object's status: Deployments, ReplicaSets and
+/// StatefulSets sum their members' replica counts; Services list every member's
+/// load-balancer ingress; Jobs sum succeeded/failed/active and are Complete once every
+/// member's copy is.
 enum StatusAggregation {
     static func aggregates(_ type: ResourceType) -> Bool {
-        [.deployments, .statefulSets, .services, .jobs, .daemonSets].contains(type)
+        [.deployments, .replicaSets, .statefulSets, .services, .jobs, .daemonSets].contains(type)
     }
 
     static func aggregate(_ type: ResourceType, object: JSONValue, copies: [String: JSONValue]) -> JSONValue? {
@@ -19,10 +20,12 @@ enum StatusAggregation {
         var status = object["status"]
         if status.objectValue == nil { status = .emptyObject }
         switch type {
-        case .deployments, .statefulSets:
-            for field in ["replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "currentReplicas"] {
-                status[field] = sum(field)
-            }
+        case .deployments, .statefulSets, .replicaSets:
+            let fields =
+                type == .replicaSets
+                ? ["replicas", "readyReplicas", "availableReplicas", "fullyLabeledReplicas"]
+                : ["replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "currentReplicas"]
+            for field in fields { status[field] = sum(field) }
             if type == .deployments {
                 let unavailable = (object["spec"]["replicas"].intValue ?? 1) - (sum("availableReplicas").intValue ?? 0)
                 status["unavailableReplicas"] = unavailable > 0 ? .int(unavailable) : .null
@@ -39,6 +42,7 @@ enum StatusAggregation {
             }
         case .jobs:
             for field in ["active", "succeeded", "failed", "ready"] { status[field] = sum(field) }
+            jobCompletion(copies: ordered, into: &status)
         case .services:
             let ingress = ordered.flatMap { $0["status"]["loadBalancer"]["ingress"].arrayValue ?? [] }
             status["loadBalancer"] = ingress.isEmpty ? .emptyObject : ["ingress": .array(ingress)]
@@ -46,6 +50,32 @@ enum StatusAggregation {
             return nil
         }
         return status
+    }
+
+    /// The federated Job started when its first copy did, and is Complete (or Failed) once
+    /// every copy is finished and all (or any) of them completed (or failed).
+    private static func jobCompletion(copies: [JSONValue], into status: inout JSONValue) {
+        func finished(_ copy: JSONValue, _ type: String) -> JSONValue? {
+            (copy["status"]["conditions"].arrayValue ?? []).first { $0["type"] == .string(type) && $0["status"] == "True" }
+        }
+        let starts = copies.compactMap { $0["status"]["startTime"].stringValue }
+        status["startTime"] = starts.min().map(JSONValue.string) ?? .null
+        let complete = copies.compactMap { finished($0, "Complete") }
+        let failed = copies.compactMap { finished($0, "Failed") }
+        guard !copies.isEmpty, complete.count + failed.count == copies.count else {
+            status["conditions"] = .null
+            status["completionTime"] = .null
+            return
+        }
+        let decisive = failed.isEmpty ? complete : failed
+        let last = decisive.compactMap { $0["lastTransitionTime"].stringValue }.max()
+        var condition: JSONValue = ["type": .string(failed.isEmpty ? "Complete" : "Failed"), "status": "True"]
+        condition["lastProbeTime"] = last.map(JSONValue.string) ?? .null
+        condition["lastTransitionTime"] = last.map(JSONValue.string) ?? .null
+        if let reason = failed.first?["reason"], !reason.isNull { condition["reason"] = reason }
+        status["conditions"] = [condition]
+        let completions = copies.compactMap { $0["status"]["completionTime"].stringValue }
+        status["completionTime"] = failed.isEmpty ? (completions.max().map(JSONValue.string) ?? .null) : .null
     }
 
     static func update(_ federation: KubeClient, type: ResourceType, object: JSONValue, copies: [String: JSONValue]) async throws {
