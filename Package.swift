@@ -160,6 +160,7 @@ let package = Package(
             name: "meridian-fedbench",
             dependencies: [
                 "KubeClient", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/FedBench",

@@ -22,7 +22,8 @@ trap cleanup EXIT
 # Members: one process, no simulated pod start delay (the federation is what is measured).
 "$bin" sandbox --name m --count "$members" --nodes 2 --pod-start-delay-ms 0 --port 0 --data-dir "$work/members" \
   --write-kubeconfig "$work/members.kubeconfig" --log-level warning >"$work/members.log" 2>&1 &
-pids+=($!)
+members_pid=$!
+pids+=($members_pid)
 "$bin" serve --data-dir "$work/cp" --port 0 --write-kubeconfig "$work/fed.kubeconfig" --log-level warning \
   >"$work/cp.log" 2>&1 &
 cp_pid=$!
@@ -37,4 +38,4 @@ until [[ $(kubectl --context meridian get clusters -o jsonpath='{range .items[*]
 done
 
 "$bench" --kubeconfig "$KUBECONFIG" --federation meridian --objects "$objects" --deployments "$deployments" \
-  --server-pid "$cp_pid" --timeout "${TIMEOUT:-600}"
+  --server-pid "$cp_pid" --members-pid "$members_pid" --timeout "${TIMEOUT:-600}"

@@ -23,7 +23,8 @@ struct FederationBenchmark: AsyncParsableCommand {
     @Option(help: "Creates per second during the latency run.") var rate: Double = 20
     @Option(help: "Deployments created at once for the convergence run (0: skip).") var deployments: Int = 0
     @Option(help: "Concurrent writers for the convergence run.") var writers: Int = 16
-    @Option(help: "PID of the control plane, for its memory.") var serverPid: Int32?
+    @Option(help: "PID of the control plane, for its memory and CPU time.") var serverPid: Int32?
+    @Option(help: "PID of the members' sandbox process, for its CPU time.") var membersPid: Int32?
     @Option(help: "Seconds to wait for either run to finish.") var timeout: Int = 300
 
     func run() async throws {
@@ -45,16 +46,34 @@ struct FederationBenchmark: AsyncParsableCommand {
         results["rssMiBAfterLatency"] = Self.rssMiB(serverPid)
         if deployments > 0 {
             let convergence = Convergence(federation: fed, members: members, timeout: .seconds(timeout))
+            let cpuBefore = (Self.cpuSeconds(serverPid), Self.cpuSeconds(membersPid))
             do {
                 results["convergence"] = try await convergence.measure(deployments: deployments, writers: writers)
             } catch {
                 results["convergence"] = ["error": .string("\(error)")]
+            }
+            // Where the two cores went during the run: the control plane or the members.
+            if let before = cpuBefore.0, let after = Self.cpuSeconds(serverPid) {
+                results["convergenceCPUSecondsControlPlane"] = .double(((after - before) * 10).rounded() / 10)
+            }
+            if let before = cpuBefore.1, let after = Self.cpuSeconds(membersPid) {
+                results["convergenceCPUSecondsMembers"] = .double(((after - before) * 10).rounded() / 10)
             }
             results["rssMiBAfterConvergence"] = Self.rssMiB(serverPid)
         }
         print(JSONValue.object(results).serializedString())
         await fed.shutdown()
         for client in members.values { await client.shutdown() }
+    }
+
+    /// User plus system CPU time of a process so far (`/proc/PID/stat`, fields 14 and 15).
+    static func cpuSeconds(_ pid: Int32?) -> Double? {
+        guard let pid, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func rssMiB(_ pid: Int32?) -> JSONValue {

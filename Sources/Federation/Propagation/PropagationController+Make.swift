@@ -17,9 +17,16 @@ extension PropagationController {
         let registry = PropagatedTypeRegistry()
         for type in types { registry.add(type, shared.informer(for: type)) }
         let queue = WorkQueue<FederatedKey>()
-        // A member copy that changes (drift, deletion, or its status) brings its federated object back.
+        let statusQueue = WorkQueue<FederatedKey>()
+        // A member copy that changes (drift, deletion) brings its federated object back; a
+        // change of its status alone only refreshes the federated status.
         let watches = MemberWatches(types: types, logger: logger) { cluster, type, event in
-            queue.add(FederatedKey(type: type, key: ObjectKey(event.object)))
+            let key = FederatedKey(type: type, key: ObjectKey(event.object))
+            if case .updated(let old, let new) = event, Self.sameIntent(old, new) {
+                statusQueue.add(key, after: StatusAggregationController.delay)
+            } else {
+                queue.add(key)
+            }
             onMemberChange(cluster, type, event)
         }
         let reconciler = PropagationController(
@@ -33,6 +40,11 @@ extension PropagationController {
             informers: types.compactMap(registry.informer(for:)) + [reconciler.clusters, reconciler.secrets]
                 + reconciler.policies.all, workers: 4,
             logger: logger)
+        let statusController = Controller(
+            name: "status-aggregation",
+            reconciler: StatusAggregationController(
+                federation: federation, registry: registry, clusters: reconciler.clusters, watches: watches, propagation: queue),
+            queue: statusQueue, informers: [reconciler.clusters], workers: 2, logger: logger)
         let all = AllKeys<FederatedKey>()
         let policyStatus = PolicyStatusController.make(
             federation: federation, registry: registry, policies: reconciler.policies, clusters: reconciler.clusters, logger: logger)
@@ -87,7 +99,7 @@ extension PropagationController {
             }
             all.forEach(queue.add)
         }
-        return [controller, watches, customTypes, policyStatus.controller]
+        return [controller, statusController, watches, customTypes, policyStatus.controller]
     }
 
     static func changesPolicyStatus(_ event: InformerEvent) -> Bool {
