@@ -3,11 +3,12 @@ import KubeAPI
 import KubeClient
 
 /// The federation-wide truth in a federated object's status: Deployments and StatefulSets
-/// sum their members' replica counts; Services list every member's load-balancer ingress;
-/// Jobs sum succeeded/failed/active.
+/// sum their members' replica counts; Services and Ingresses list every member's
+/// load-balancer ingress (and keep it per member in an annotation, for DNS); Jobs sum
+/// succeeded/failed/active.
 enum StatusAggregation {
     static func aggregates(_ type: ResourceType) -> Bool {
-        [.deployments, .statefulSets, .services, .jobs, .daemonSets].contains(type)
+        [.deployments, .statefulSets, .services, .ingresses, .jobs, .daemonSets].contains(type)
     }
 
     static func aggregate(_ type: ResourceType, object: JSONValue, copies: [String: JSONValue]) -> JSONValue? {
@@ -39,13 +40,33 @@ enum StatusAggregation {
             }
         case .jobs:
             for field in ["active", "succeeded", "failed", "ready"] { status[field] = sum(field) }
-        case .services:
+        case .services, .ingresses:
             let ingress = ordered.flatMap { $0["status"]["loadBalancer"]["ingress"].arrayValue ?? [] }
             status["loadBalancer"] = ingress.isEmpty ? .emptyObject : ["ingress": .array(ingress)]
         default:
             return nil
         }
         return status
+    }
+
+    /// Keeps each member's ingress in the `MemberIngress.annotation` of a federated
+    /// Service or Ingress, so DNS knows it after a restart even while the member is
+    /// unreachable (and on replicas that do not watch members).
+    static func persistMemberIngress(
+        _ federation: KubeClient, type: ResourceType, object: JSONValue, copies: [String: JSONValue], unreachable: Set<String>
+    ) async throws {
+        guard MemberIngress.types.contains(type) else { return }
+        let previous = MemberIngress.persisted(object)
+        let text = MemberIngress.merged(previous: previous, copies: copies, unreachable: unreachable)
+        guard text != object["metadata"]["annotations"][MemberIngress.annotation].stringValue else { return }
+        let patch: JSONValue = ["metadata": ["annotations": [MemberIngress.annotation: text.map(JSONValue.string) ?? .null]]]
+        do {
+            _ = try await federation.patch(
+                type, namespace: object["metadata"]["namespace"].stringValue, name: object["metadata"]["name"].stringValue ?? "", patch,
+                as: .merge)
+        } catch {
+            if !error.isNotFound { throw error }
+        }
     }
 
     static func update(_ federation: KubeClient, type: ResourceType, object: JSONValue, copies: [String: JSONValue]) async throws {
