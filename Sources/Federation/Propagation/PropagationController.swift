@@ -77,12 +77,12 @@ public struct PropagationController: Reconciler {
         var failure: (any Error)?
         // Read every reachable selected member's copy first: the replica move is staged on them.
         var readyNames: [String] = []
-        // Members whose copy could not be read or written now: their last known state stands.
-        var unreachable: Set<String> = []
+        // Members whose copy cannot be read or written now (selected or not: without a
+        // policy an Offline member is not selected): their last known state stands.
+        var unreachable = Set(plan.clusters.filter { !$0.isReady }.map(\.name))
         for name in plan.output.selected {
             guard let cluster = byName[name] else { continue }
             guard cluster.isReady else {
-                unreachable.insert(name)
                 let failedOver = plan.output.failedOver.contains(name)
                 record.clusters.append(
                     .init(
