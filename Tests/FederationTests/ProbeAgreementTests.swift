@@ -97,6 +97,8 @@ import Testing
         let original = report("Host_1.example", [Self.b, Self.a], probing: 7)
         let lease = ProbeReportLease.object(original, settings: settings)
         #expect(lease["metadata"]["name"] == "meridian-dns-prober-host-1.example")
+        #expect(ProbeReportLease.name(identity: "_x_") == "meridian-dns-prober-x")
+        #expect(ProbeReportLease.name(identity: "__") == "meridian-dns-prober-unnamed")
         #expect(lease["metadata"]["namespace"] == "federation-system")
         #expect(
             lease["metadata"]["annotations"]["federation.meridian.dev/probe-report"]

@@ -49,9 +49,7 @@ struct ServiceDNSAgreementTests {
 
         var ip: [String: String] = [:]
         for (i, name) in Self.members.enumerated() {
-            try sandboxes[name]!.createPod("web-1")
-            try sandboxes[name]!.setPodStatus("web-1", ip: "10.8.\(i).11", ready: true)
-            ip[name] = LoadBalancerAnswer.prefix(name) + ".2"
+            ip[name] = try sandboxes[name]!.readyWebPod(cluster: name, podIP: "10.8.\(i).11")
         }
         #expect(try kubectl(["apply", "-f", "-"], input: ServiceDNSTests.service).status == 0)
 

@@ -26,9 +26,7 @@ import Testing
         try fed.eventually(["get", "clusters", "-o", "jsonpath={.items[*].status.state}"]) { $0.output == "Ready Ready" }
         var ip: [String: String] = [:]
         for (i, member) in ["cut-a", "cut-b"].enumerated() {
-            try fed.members[member]!.createPod("web-1")
-            try fed.members[member]!.setPodStatus("web-1", ip: "10.7.\(i).11", ready: true)
-            ip[member] = LoadBalancerAnswer.prefix(member) + ".2"
+            ip[member] = try fed.members[member]!.readyWebPod(cluster: member, podIP: "10.7.\(i).11")
         }
         #expect(try fed.kubectl(["apply", "-f", "-"], input: ServiceDNSTests.service).status == 0)
         let global = "web.default.\(fed.federationName).svc.\(ServiceDNSTests.zone)."

@@ -90,9 +90,7 @@ import Testing
         let port = try DigClient.port(of: fed.control)
         var ip: [String: String] = [:]
         for (i, member) in ["ing-a", "ing-b"].enumerated() {
-            try fed.members[member]!.createPod("web-1")
-            try fed.members[member]!.setPodStatus("web-1", ip: "10.6.\(i).11", ready: true)
-            ip[member] = LoadBalancerAnswer.prefix(member) + ".2"
+            ip[member] = try fed.members[member]!.readyWebPod(cluster: member, podIP: "10.6.\(i).11")
         }
         #expect(try fed.kubectl(["apply", "-f", "-"], input: Self.service).status == 0)
         let ingress = """

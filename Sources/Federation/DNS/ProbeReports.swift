@@ -38,8 +38,10 @@ public enum ProbeReportLease {
     public static func name(identity: String) -> String {
         var name = String(
             identity.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") ? $0 : "-" })
+        while let first = name.first, !(first.isLetter || first.isNumber) { name.removeFirst() }
+        name = String(name.prefix(200))
         while let last = name.last, !(last.isLetter || last.isNumber) { name.removeLast() }
-        return String(("meridian-dns-prober-" + name).prefix(253))
+        return "meridian-dns-prober-" + (name.isEmpty ? "unnamed" : name)
     }
 
     public static func object(_ report: ProbeReport, settings: ProbeReportSettings, now: Date = Date()) -> JSONValue {
