@@ -10,6 +10,7 @@ import NIOPosix
 import NIOSSL
 import Reconcile
 import ServiceLifecycle
+import Synchronization
 
 /// The DNS of a control plane: the zone publisher, the built-in server answering from it,
 /// (once the federation API answers) the controller and prober that fill it, and with
@@ -18,10 +19,16 @@ import ServiceLifecycle
 /// shows what Meridian wants the provider to hold.
 struct DNSAssembly: Sendable {
     /// An external provider and the desired zone its sync works towards.
-    struct External: Sendable {
+    final class External: Sendable {
         let provider: any DNSProvider
         let desired = DesiredZone()
-        let queue = ProviderSyncReconciler.queue()
+        /// The queue of the current leadership term's sync (a stopped controller's queue
+        /// is shut down: each term gets its own).
+        let queue = Mutex<WorkQueue<ProviderSyncReconciler.Key>?>(nil)
+
+        init(provider: any DNSProvider) { self.provider = provider }
+
+        func changed() { queue.withLock { $0 }?.add(.zone) }
     }
 
     let settings: ServiceDNSSettings
@@ -58,25 +65,39 @@ struct DNSAssembly: Sendable {
         }
     }
 
-    /// The controller side, run by the federation runtime with its client.
-    func controllers(federation: KubeClient, informers: SharedInformers, http: HTTPClient, logger: Logger) -> [any Service] {
+    /// What every replica runs with the federation's client: the prober, the publisher
+    /// of its probe report and the controller that plans (and serves) the zone from the
+    /// agreement of every replica's probes. The caller runs `informers`.
+    func replicaServices(
+        federation: KubeClient, informers: SharedInformers, http: HTTPClient, identity: String, leadership: Leadership, logger: Logger
+    ) -> [any Service] {
         let prober = HealthProber(probe: EndpointProbe(group: MultiThreadedEventLoopGroup.singleton, http: http), logger: logger)
-        let controllers = ServiceDNSController.make(
+        return ServiceDNSController.make(
             federation: federation, informers: informers, settings: settings, ingress: ingress, prober: prober, publisher: publisher,
-            queue: queue, logger: logger,
+            queue: queue, reports: ProbeReportSettings(identity: identity), leadership: leadership, logger: logger,
             onPlan: { [external] records in
-                if let external, await external.desired.offer(records) { external.queue.add(.zone) }
+                if let external, await external.desired.offer(records) { external.changed() }
             })
-        guard let external else { return controllers }
-        let sync = ProviderSyncReconciler.controller(
-            provider: external.provider, desired: external.desired, zone: settings.zone,
-            owner: Ownership.owner(federation: settings.federation), queue: external.queue, logger: logger)
-        return controllers + [sync]
     }
 
-    /// Member watch events: a Service copy's new ingress re-plans the zone.
+    /// What only the leader runs: the sync to an external provider (one writer at a time).
+    func leaderServices(logger: Logger) -> [any Service] {
+        guard let external else { return [] }
+        let queue = ProviderSyncReconciler.queue()
+        external.queue.withLock { $0 = queue }
+        // The zone this replica planned before it led is already desired: compare it with
+        // the provider's now.
+        queue.add(.zone)
+        return [
+            ProviderSyncReconciler.controller(
+                provider: external.provider, desired: external.desired, zone: settings.zone,
+                owner: Ownership.owner(federation: settings.federation), queue: queue, logger: logger)
+        ]
+    }
+
+    /// Member watch events: a Service or Ingress copy's new ingress re-plans the zone.
     func memberChanged(cluster: String, type: ResourceType, event: InformerEvent) {
-        if type == .services && ingress.update(cluster: cluster, event) { queue.add(.zone) }
+        if ingress.update(cluster: cluster, type: type, event) { queue.add(.zone) }
     }
 
     static func probeClient() -> HTTPClient {

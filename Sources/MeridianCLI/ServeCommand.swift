@@ -126,7 +126,13 @@ struct FederationRuntime: Service {
         let members = MemberClients()
         let http = DNSAssembly.probeClient()
         await proxy.attach(federation: client, members: members)
-        // Every replica serves the API and the cluster proxy; only the leader reconciles.
+        let identity = LeaderElector.Configuration.defaultIdentity()
+        let leadership = Leadership(leading: { if case .disabled = leaderElection { true } else { false } }())
+        // Every replica serves the API, the cluster proxy and DNS, and probes every endpoint
+        // DNS publishes; only the leader reconciles the rest.
+        let dnsInformers = SharedInformers(client: client, logger: logger)
+        let replicaDNS = dns.replicaServices(
+            federation: client, informers: dnsInformers, http: http, identity: identity, leadership: leadership, logger: logger)
         let runControllers: @Sendable () async throws -> Void = { [federationName, probeInterval, propagationDenylist, dns, logger] in
             let informers = SharedInformers(client: client, logger: logger)
             let services =
@@ -136,27 +142,37 @@ struct FederationRuntime: Service {
                     federation: client, federationName: federationName, informers: informers, members: members,
                     denylist: propagationDenylist, logger: logger,
                     onMemberChange: { [dns] in dns.memberChanged(cluster: $0, type: $1, event: $2) })
-                // The DNS zone is planned and probed by the leader (every replica serves it).
-                + dns.controllers(federation: client, informers: informers, http: http, logger: logger)
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await informers.run() }
-                for service in services { group.addTask { try await service.run() } }
+                + dns.leaderServices(logger: logger)
+            try await leadership.lead {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { await informers.run() }
+                    for service in services { group.addTask { try await service.run() } }
+                }
             }
         }
         do {
             try await cancelWhenGracefulShutdown {
-                switch leaderElection {
-                case .disabled:
-                    try await runControllers()
-                case .enabled(let leaseDuration):
-                    let elector = LeaderElector(
-                        client: client,
-                        configuration: .init(
-                            namespace: Federation.systemNamespace, name: "meridian-controllers",
-                            identity: LeaderElector.Configuration.defaultIdentity(), leaseDuration: leaseDuration,
-                            renewDeadline: leaseDuration * 0.8, retryPeriod: min(.seconds(2), leaseDuration / 5)),
-                        logger: logger)
-                    try await elector.run(lead: runControllers)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await dnsInformers.run() }
+                    for service in replicaDNS { group.addTask { try await service.run() } }
+                    group.addTask {
+                        switch leaderElection {
+                        case .disabled:
+                            try await runControllers()
+                        case .enabled(let leaseDuration):
+                            let elector = LeaderElector(
+                                client: client,
+                                configuration: .init(
+                                    namespace: Federation.systemNamespace, name: "meridian-controllers", identity: identity,
+                                    leaseDuration: leaseDuration, renewDeadline: leaseDuration * 0.8,
+                                    retryPeriod: min(.seconds(2), leaseDuration / 5)),
+                                logger: logger)
+                            try await elector.run(lead: runControllers)
+                        }
+                    }
+                    // Whichever part ends first (shutdown, or a failure) ends the others.
+                    defer { group.cancelAll() }
+                    try await group.next()
                 }
             }
         } catch {

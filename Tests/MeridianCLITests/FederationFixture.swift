@@ -5,7 +5,8 @@ import Testing
 /// (`KUBECONFIG=fed:member1:member2`), the federation context current.
 final class FederationFixture {
     let root: URL
-    let control: MeridianProcess
+    private(set) var control: MeridianProcess
+    private let controlArguments: [String]
     var members: [String: MeridianProcess] = [:]
     var regions: [String: String] = [:]
     let federationName: String
@@ -15,10 +16,10 @@ final class FederationFixture {
         root = try Paths.temporaryDirectory("federation")
         let fedDir = root.appendingPathComponent("cp")
         let fedConfig = root.appendingPathComponent("fed.kubeconfig")
-        control = try MeridianProcess(
+        controlArguments =
             ["serve", "--data-dir", fedDir.path, "--port", "0", "--federation-name", name, "--write-kubeconfig", fedConfig.path]
-                + serveArguments,
-            dataDir: fedDir, kubeconfig: fedConfig)
+            + serveArguments
+        control = try MeridianProcess(controlArguments, dataDir: fedDir, kubeconfig: fedConfig)
         try control.waitUntilReady()
         for member in members {
             regions[member.name] = member.region
@@ -32,16 +33,30 @@ final class FederationFixture {
         for member in members.values { member.kill() }
     }
 
+    /// kill -9 of the control plane, then `serve` again on the same data dir (new ports).
+    func restartControl() throws {
+        control.kill()
+        try? FileManager.default.removeItem(at: control.kubeconfig)
+        control = try MeridianProcess(controlArguments, dataDir: control.dataDir, kubeconfig: control.kubeconfig)
+        try control.waitUntilReady()
+    }
+
     /// Starts a killed member again on its port and data dir: the same cluster, returning.
     func restart(_ name: String) throws {
         let old = members[name]!
         old.kill()
-        let text = try String(contentsOf: old.kubeconfig, encoding: .utf8)
-        guard let match = text.firstMatch(of: /server: https:\/\/127\.0\.0\.1:(\d+)/) else {
-            throw MeridianProcess.Failure("no server port in \(old.kubeconfig.path)")
-        }
         members[name] = try MeridianProcess.sandbox(
-            name: name, dataDir: old.dataDir, extra: ["--region", regions[name] ?? "", "--nodes", "1", "--port", String(match.1)])
+            name: name, dataDir: old.dataDir, extra: ["--region", regions[name] ?? "", "--nodes", "1", "--port", String(try apiPort(name))])
+    }
+
+    /// The port of a member's API server, from its kubeconfig.
+    func apiPort(_ name: String) throws -> Int {
+        let kubeconfig = members[name]!.kubeconfig
+        let text = try String(contentsOf: kubeconfig, encoding: .utf8)
+        guard let match = text.firstMatch(of: /server: https:\/\/127\.0\.0\.1:(\d+)/), let port = Int(match.1) else {
+            throw MeridianProcess.Failure("no server port in \(kubeconfig.path)")
+        }
+        return port
     }
 
     var kubeconfig: String {

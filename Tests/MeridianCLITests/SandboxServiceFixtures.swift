@@ -33,6 +33,14 @@ extension MeridianProcess {
         #expect(result.status == 0, "status patch failed: \(result.error)")
     }
 
+    /// A ready pod `web-1` (app=web) with `podIP` in the sandbox named `cluster`; returns
+    /// the address its load balancer gives the first LoadBalancer Service (`.2` of its /24).
+    func readyWebPod(cluster: String, podIP: String) throws -> String {
+        try createPod("web-1")
+        try setPodStatus("web-1", ip: podIP, ready: true)
+        return LoadBalancerAnswer.prefix(cluster) + ".2"
+    }
+
     func forceDeletePod(_ pod: String) throws {
         let result = try kubectl(["delete", "pod", pod, "--grace-period=0", "--force"])
         #expect(result.status == 0, "delete failed: \(result.error)")

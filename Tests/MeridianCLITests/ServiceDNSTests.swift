@@ -79,4 +79,52 @@ import Testing
         #expect(metrics.contains("meridian_dns_endpoints{state=\"withdrawn\"} 1"))
         #expect(metrics.contains("meridian_dns_probes_total{result=\"failure\"}"))
     }
+
+    /// A federated Ingress with `federation.meridian.dev/ingress-dns: "true"` gets the same
+    /// names from its members' `status.loadBalancer.ingress` (written here through the
+    /// status subresource: the sandbox has no ingress controller), probed and withdrawn
+    /// like a Service's.
+    @Test func anOptedInIngressGetsNamesFromItsMembersStatus() throws {
+        let fed = try FederationFixture(members: [("ing-a", "east"), ("ing-b", "west")])
+        try fed.joinAll()
+        let port = try DigClient.port(of: fed.control)
+        var ip: [String: String] = [:]
+        for (i, member) in ["ing-a", "ing-b"].enumerated() {
+            ip[member] = try fed.members[member]!.readyWebPod(cluster: member, podIP: "10.6.\(i).11")
+        }
+        #expect(try fed.kubectl(["apply", "-f", "-"], input: Self.service).status == 0)
+        let ingress = """
+            {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+             "metadata": {"name": "shop", "namespace": "default",
+                          "annotations": {"federation.meridian.dev/ingress-dns": "true", "federation.meridian.dev/health-check-port": "8080"}},
+             "spec": {"defaultBackend": {"service": {"name": "web", "port": {"number": 8080}}}}}
+            """
+        #expect(try fed.kubectl(["apply", "-f", "-"], input: ingress).status == 0)
+        // Each member's copy gets its address (the Service's load balancer answers on 8080).
+        for member in ["ing-a", "ing-b"] {
+            let status = #"{"status": {"loadBalancer": {"ingress": [{"ip": "\#(ip[member]!)"}]}}}"#
+            try kubectlEventually(
+                kubeconfig: fed.kubeconfig,
+                ["--context", member, "patch", "ingress", "shop", "--subresource=status", "--type=merge", "-p", status]
+            ) { $0.status == 0 }
+        }
+        let global = "shop.default.\(fed.federationName).svc.\(Self.zone)."
+        let west = "shop.default.\(fed.federationName).svc.west.\(Self.zone)."
+        let both: Set<String> = [ip["ing-a"]!, ip["ing-b"]!]
+        let first = try DigClient.eventually(port: port, global, timeout: .seconds(30)) { $0.addresses == both }
+        #expect(first.answer.addresses == both)
+        #expect(try DigClient.query(port: port, west).records == ["\(west) A \(ip["ing-b"]!)"])
+
+        // ing-b's backend stops: its address leaves the Ingress's names too.
+        try fed.members["ing-b"]!.setPodStatus("web-1", ip: "10.6.1.11", ready: false)
+        let onlyA: Set<String> = [ip["ing-a"]!]
+        let withdrawn = try DigClient.eventually(port: port, global, timeout: .seconds(5)) { $0.addresses == onlyA }
+        #expect(withdrawn.answer.addresses == onlyA, "after \(withdrawn.elapsed)")
+        #expect(try DigClient.query(port: port, west).records.first == "\(west) CNAME \(global)")
+        // The endpoint serves both objects: each gets the Event.
+        let kinds = try fed.eventually(
+            ["get", "events", "--field-selector", "reason=EndpointWithdrawn", "-o", "jsonpath={.items[*].involvedObject.kind}"]
+        ) { $0.output.split(separator: " ").count == 2 }
+        #expect(kinds.output.split(separator: " ").sorted() == ["Ingress", "Service"])
+    }
 }

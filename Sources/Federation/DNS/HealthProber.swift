@@ -65,6 +65,12 @@ public actor HealthProber: Service {
     /// Whether `target` is healthy; unknown targets count as healthy.
     public func health() -> [ProbeTarget: EndpointHealth] { entries.mapValues(\.health) }
 
+    /// This prober's view as replicas share it: the endpoints it judges down.
+    public func report(prober: String) -> ProbeReport {
+        ProbeReport(
+            prober: prober, unhealthy: Set(entries.filter { !$0.value.health.healthy }.map(\.key.reportKey)), probing: entries.count)
+    }
+
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

@@ -14,23 +14,47 @@ public enum ServiceDNSAnnotations {
     public static let failureThreshold = "federation.meridian.dev/health-check-failure-threshold"
     public static let successThreshold = "federation.meridian.dev/health-check-success-threshold"
 
+    /// Opts a federated networking.k8s.io/v1 Ingress into DNS names (value `true`).
+    public static let ingressDNS = "federation.meridian.dev/ingress-dns"
+
     /// Whether a federated Service gets DNS names: type LoadBalancer, not being deleted.
     public static func wantsDNS(_ service: JSONValue) -> Bool {
-        service["spec"]["type"].stringValue == "LoadBalancer" && service["metadata"]["deletionTimestamp"].isNull
+        wantsDNS(.services, service)
     }
 
-    /// The DNS view of a federated Service: its settings from annotations (falling back to
-    /// `defaultTTL` and TCP probes of the first TCP port) and each member's ingress.
+    /// Whether a federated object gets DNS names: a Service of type LoadBalancer, or an
+    /// Ingress with `ingressDNS: "true"`; not being deleted.
+    public static func wantsDNS(_ type: ResourceType, _ object: JSONValue) -> Bool {
+        guard object["metadata"]["deletionTimestamp"].isNull else { return false }
+        switch type {
+        case .services: return object["spec"]["type"].stringValue == "LoadBalancer"
+        case .ingresses: return object["metadata"]["annotations"][ingressDNS].stringValue?.lowercased() == "true"
+        default: return false
+        }
+    }
+
+    /// The DNS view of a federated Service (or Ingress): its settings from annotations
+    /// (falling back to `defaultTTL` and TCP probes of the Service's first TCP port, or
+    /// of the Ingress's port 80, 443 when it has TLS) and each member's ingress.
     public static func endpoints(
-        of service: JSONValue, defaultTTL: UInt32, clusters: [Cluster], ingress: (_ cluster: String) -> [JSONValue]
+        of service: JSONValue, type: ResourceType = .services, defaultTTL: UInt32, clusters: [Cluster],
+        ingress: (_ cluster: String) -> [JSONValue]
     ) -> ServiceEndpoints? {
         let annotations = service["metadata"]["annotations"]
         func number(_ key: String) -> Int? { annotations[key].stringValue.flatMap { Int($0) } }
-        let firstPort = (service["spec"]["ports"].arrayValue ?? []).first { ($0["protocol"].stringValue ?? "TCP") == "TCP" }
-        guard let port = number(Self.port) ?? firstPort?["port"].intValue.map(Int.init) else { return nil }
+        let defaultPort: Int?
+        var secure = false
+        if type == .ingresses {
+            secure = !(service["spec"]["tls"].arrayValue ?? []).isEmpty
+            defaultPort = secure ? 443 : 80
+        } else {
+            let firstPort = (service["spec"]["ports"].arrayValue ?? []).first { ($0["protocol"].stringValue ?? "TCP") == "TCP" }
+            defaultPort = firstPort?["port"].intValue.map(Int.init)
+        }
+        guard let port = number(Self.port) ?? defaultPort else { return nil }
         let path = annotations[Self.path].stringValue
         let check: HealthCheck
-        switch annotations[Self.protocolKey].stringValue?.lowercased() ?? (path == nil ? "tcp" : "http") {
+        switch annotations[Self.protocolKey].stringValue?.lowercased() ?? (path == nil ? "tcp" : secure ? "https" : "http") {
         case "http": check = .http(path: path ?? "/", expectedStatus: number(Self.status) ?? 200, tls: false)
         case "https": check = .http(path: path ?? "/", expectedStatus: number(Self.status) ?? 200, tls: true)
         default: check = .tcp

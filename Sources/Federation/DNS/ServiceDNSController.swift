@@ -22,127 +22,164 @@ public struct ServiceDNSSettings: Sendable {
 }
 
 /// Keeps the built-in DNS zone equal to the plan for the federation's LoadBalancer
-/// Services: one key (the zone), re-planned whenever a Service, a Cluster, a member's
-/// ingress or an endpoint's health changes. Probe targets follow the plan's inputs.
+/// Services (and opted-in Ingresses): one key (the zone), re-planned whenever a Service,
+/// an Ingress, a Cluster, a member's ingress, this replica's probes or another replica's
+/// probe report change. Every replica runs it: each probes every endpoint and serves the
+/// zone; an endpoint is withdrawn when a majority of the replicas that report judges it
+/// down (`ProbeAgreement`). Only the leader writes Events and removes reports of
+/// replicas long gone.
 public struct ServiceDNSController: Reconciler {
     public enum Key: Hashable, Sendable { case zone }
 
     let settings: ServiceDNSSettings
     let services: Informer
+    let ingresses: Informer
     let clusters: Informer
+    let reportLeases: Informer
     let ingress: MemberIngress
     let prober: HealthProber
     let publisher: ZonePublisher
     let memory = DNSPlanMemory()
+    let reports: ProbeReportSettings
+    let observer: ProbeReportObserver
+    let leadership: Leadership
+    let federation: KubeClient
     let events: EventRecorder
+    let metrics = AgreementMetrics()
     /// Hears every plan's records (an external provider's desired zone).
     let onPlan: @Sendable ([ResourceRecord]) async -> Void
 
-    /// The controller and the pump of probe transitions into it.
+    /// The controller, the informer of probe reports, the prober, the publisher of this
+    /// replica's report and the pump of probe transitions into both. The caller runs
+    /// `informers` (Services, Ingresses, Clusters).
     public static func make(
         federation: KubeClient, informers: SharedInformers, settings: ServiceDNSSettings, ingress: MemberIngress, prober: HealthProber,
-        publisher: ZonePublisher, queue: WorkQueue<Key>, logger: Logger,
+        publisher: ZonePublisher, queue: WorkQueue<Key>, reports: ProbeReportSettings, leadership: Leadership, logger: Logger,
         onPlan: @escaping @Sendable ([ResourceRecord]) async -> Void = { _ in }
     ) -> [any Service] {
+        let reportLeases = Informer(
+            client: federation, type: .leases, namespace: ProbeReportLease.namespace, labelSelector: "\(ProbeReportLease.label)=true",
+            logger: logger)
         let reconciler = ServiceDNSController(
-            settings: settings, services: informers.informer(for: .services), clusters: informers.informer(for: .clusters),
-            ingress: ingress, prober: prober, publisher: publisher,
+            settings: settings, services: informers.informer(for: .services), ingresses: informers.informer(for: .ingresses),
+            clusters: informers.informer(for: .clusters), reportLeases: reportLeases, ingress: ingress, prober: prober,
+            publisher: publisher, reports: reports, observer: ProbeReportObserver(staleAfter: reports.staleAfter),
+            leadership: leadership, federation: federation,
             events: EventRecorder(client: federation, component: "meridian-dns", logger: logger), onPlan: onPlan)
         reconciler.services.addHandler { _ in queue.add(.zone) }
+        reconciler.ingresses.addHandler { _ in queue.add(.zone) }
         reconciler.clusters.addHandler { event in
             if case .deleted(let cluster) = event, let name = cluster["metadata"]["name"].stringValue { ingress.forget(cluster: name) }
             queue.add(.zone)
         }
+        reportLeases.addHandler { [observer = reconciler.observer] event in
+            if observer.observe(event) { queue.add(.zone) }
+        }
         let controller = Controller(
-            name: "service-dns", reconciler: reconciler, queue: queue, informers: [reconciler.services, reconciler.clusters], workers: 1,
-            logger: logger)
-        return [controller, ProbeTransitionPump(reconciler: reconciler, queue: queue), prober]
+            name: "service-dns", reconciler: reconciler, queue: queue,
+            informers: [reconciler.services, reconciler.ingresses, reconciler.clusters, reportLeases], workers: 1, logger: logger)
+        let reporting = ProbeReporting(client: federation, prober: prober, settings: reports, logger: logger)
+        return [
+            controller, InformerService(informer: reportLeases), prober, reporting,
+            ProbeTransitionPump(prober: prober, zone: queue, report: reporting.queue),
+        ]
     }
 
     public func reconcile(_ key: Key, logger: Logger) async throws -> ReconcileResult {
         let clusters = await self.clusters.list().map(Cluster.init(object:))
-        let objects = await services.list().filter(ServiceDNSAnnotations.wantsDNS)
         var endpoints: [ServiceEndpoints] = []
+        var objects: [ObjectKey: (type: ResourceType, object: JSONValue)] = [:]
         var targets: [ProbeTarget: ProbePolicy] = [:]
         var owners: [ProbeTarget: [DNSPlanMemory.Owner]] = [:]
-        for object in objects {
-            let key = ObjectKey(object)
-            guard
-                let service = ServiceDNSAnnotations.endpoints(
-                    of: object, defaultTTL: settings.defaultTTL, clusters: clusters,
-                    ingress: { ingress.entries(cluster: $0, service: key) })
-            else { continue }
-            endpoints.append(service)
-            for member in service.members {
-                for target in service.targets(of: member) {
-                    targets[target] = service.policy
-                    owners[target, default: []].append(DNSPlanMemory.Owner(service: key, cluster: member.cluster))
+        // Services first: an Ingress of the same name and namespace would share their names.
+        for (type, informer) in [(ResourceType.services, services), (.ingresses, ingresses)] {
+            for object in await informer.list() where ServiceDNSAnnotations.wantsDNS(type, object) {
+                let key = ObjectKey(object)
+                guard objects[key] == nil else {
+                    logger.debug("names taken by the Service of the same name", metadata: ["meridian.ingress": "\(key)"])
+                    continue
+                }
+                let persisted = MemberIngress.persisted(object)
+                let ingressKey = MemberIngress.Key(type, key)
+                guard
+                    let service = ServiceDNSAnnotations.endpoints(
+                        of: object, type: type, defaultTTL: settings.defaultTTL, clusters: clusters,
+                        ingress: { ingress.entries(cluster: $0, ingressKey) ?? persisted[$0] ?? [] })
+                else { continue }
+                objects[key] = (type, object)
+                endpoints.append(service)
+                for member in service.members {
+                    for target in service.targets(of: member) {
+                        targets[target] = service.policy
+                        owners[target, default: []].append(DNSPlanMemory.Owner(object: ingressKey, cluster: member.cluster))
+                    }
                 }
             }
         }
         await prober.setTargets(targets)
-        let health = await prober.health()
+        let own = await prober.report(prober: reports.identity)
+        let agreement = ProbeAgreement.decide(own: own, others: observer.reports(), staleAfter: reports.staleAfter)
         let plan = RecordPlanner.plan(
-            endpoints, federation: settings.federation, zone: settings.zone, healthy: { health[$0]?.healthy ?? true },
+            endpoints, federation: settings.federation, zone: settings.zone, healthy: { !agreement.withdrawn.contains($0.reportKey) },
             lastHealthy: await memory.lastHealthy)
-        let newlyHeld = await memory.update(plan, owners: owners)
+        let changes = await memory.update(plan, owners: owners, agreement: agreement)
         if await publisher.publish(plan.records) {
             let serial = publisher.box.snapshot.serial
             logger.debug("zone published", metadata: ["meridian.dns.serial": "\(serial)", "meridian.dns.records": "\(plan.records.count)"])
         }
         await onPlan(plan.records)
-        for (name, kept) in newlyHeld {
-            guard
-                let service = endpoints.first(where: {
-                    RecordPlanner.globalName($0.service, federation: settings.federation, zone: settings.zone) == name
-                }), let object = await services.get(namespace: service.service.namespace, name: service.service.name)
-            else { continue }
-            await events.record(
-                object.withKind("Service"), type: .warning, reason: "AllEndpointsFailed",
-                message: "every endpoint of \(name) failed its probes; DNS keeps the last healthy set (\(kept.joined(separator: ", ")))")
+        metrics.record(agreement, own: own, reports: observer.reports())
+        if leadership.isLeader {
+            await recordEvents(changes, agreement: agreement, endpoints: endpoints, objects: objects, policies: targets)
+            await forgetGoneReports(logger: logger)
         }
+        // A counted report turning stale may change the outcome.
+        if let later = agreement.decideAgainIn { return .requeue(after: later + .milliseconds(50)) }
         return .done
     }
 
-    /// Records the Events of one probe transition on the Services the endpoint serves.
-    func record(_ transition: HealthProber.Transition) async {
-        for owner in await memory.owners(of: transition.target) {
-            guard let object = await services.get(namespace: owner.service.namespace, name: owner.service.name) else { continue }
-            switch transition.change {
-            case .withdrawn:
-                await events.record(
-                    object.withKind("Service"), type: .warning, reason: "EndpointWithdrawn",
-                    message:
-                        "endpoint \(transition.target) in cluster \(owner.cluster) failed \(transition.failures) probes in a row (\(transition.error ?? "failed")); withdrawn from DNS"
-                )
-            case .restored:
-                await events.record(
-                    object.withKind("Service"), reason: "EndpointRestored",
-                    message: "endpoint \(transition.target) in cluster \(owner.cluster) answers probes again; restored in DNS")
+    /// Deletes the reports of replicas silent for `forgetAfter` (killed, never to return).
+    private func forgetGoneReports(logger: Logger) async {
+        for name in observer.names(olderThan: reports.forgetAfter) where name != ProbeReportLease.name(identity: reports.identity) {
+            do {
+                try await federation.deleteIfExists(.leases, namespace: ProbeReportLease.namespace, name: name)
+                logger.info("removed the probe report of a replica gone silent", metadata: ["meridian.lease": "\(name)"])
+            } catch {
+                logger.debug("could not remove a stale probe report", metadata: ["meridian.lease": "\(name)", "error": "\(error)"])
             }
         }
     }
 }
 
-/// Feeds the prober's transitions to the controller: re-plan first, then the Events.
+/// Feeds the prober's transitions on: re-plan the zone, publish this replica's report.
 struct ProbeTransitionPump: Service {
-    let reconciler: ServiceDNSController
-    let queue: WorkQueue<ServiceDNSController.Key>
+    let prober: HealthProber
+    let zone: WorkQueue<ServiceDNSController.Key>
+    let report: WorkQueue<ProbeReportPublisher.Key>
 
     func run() async throws {
-        for await transition in reconciler.prober.transitions.cancelOnGracefulShutdown() {
-            queue.add(.zone)
-            await reconciler.record(transition)
+        for await _ in prober.transitions.cancelOnGracefulShutdown() {
+            report.add(.report)
+            zone.add(.zone)
         }
+    }
+}
+
+/// Runs an informer that is not one of the shared ones.
+struct InformerService: Service {
+    let informer: Informer
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await informer.run() }
     }
 }
 
 extension JSONValue {
     /// Informer objects may lack apiVersion/kind; Events name them.
-    func withKind(_ kind: String) -> JSONValue {
+    func withKind(_ kind: String, apiVersion: String = "v1") -> JSONValue {
         var object = self
         if object["kind"].isNull {
-            object["apiVersion"] = "v1"
+            object["apiVersion"] = .string(apiVersion)
             object["kind"] = .string(kind)
         }
         return object

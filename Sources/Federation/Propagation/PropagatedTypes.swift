@@ -67,6 +67,7 @@ public enum PropagatedTypes {
         var annotations = object["metadata"]["annotations"].objectValue ?? [:]
         annotations["kubectl.kubernetes.io/last-applied-configuration"] = nil
         annotations[Federation.placementAnnotation] = nil
+        annotations[MemberIngress.annotation] = nil
         annotations[Federation.federationAnnotation] = .string(federation)
         metadata["annotations"] = .object(annotations)
         copy["metadata"] = metadata

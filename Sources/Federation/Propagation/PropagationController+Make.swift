@@ -121,6 +121,9 @@ extension PropagationController {
         // The placement record is the controller's own write.
         a["metadata"]["annotations"][Federation.placementAnnotation] = .null
         b["metadata"]["annotations"][Federation.placementAnnotation] = .null
+        // So is the member ingress kept for DNS.
+        a["metadata"]["annotations"][MemberIngress.annotation] = .null
+        b["metadata"]["annotations"][MemberIngress.annotation] = .null
         return a == b
     }
 }

@@ -77,6 +77,9 @@ public struct PropagationController: Reconciler {
         var failure: (any Error)?
         // Read every reachable selected member's copy first: the replica move is staged on them.
         var readyNames: [String] = []
+        // Members whose copy cannot be read or written now (selected or not: without a
+        // policy an Offline member is not selected): their last known state stands.
+        var unreachable = Set(plan.clusters.filter { !$0.isReady }.map(\.name))
         for name in plan.output.selected {
             guard let cluster = byName[name] else { continue }
             guard cluster.isReady else {
@@ -101,6 +104,7 @@ public struct PropagationController: Reconciler {
             case .success(let read): reachable.append(read)
             case .failure(let error):
                 record.clusters.append(.init(name: name, replicas: plan.output.replicas[name], state: "Failed", message: "\(error)"))
+                unreachable.insert(name)
                 failure = failure ?? error
             }
         }
@@ -127,6 +131,7 @@ public struct PropagationController: Reconciler {
                 record.clusters.append(entry)
             case .failure(let error):
                 logger.debug("propagation failed", metadata: ["meridian.cluster": "\(name)", "error": "\(error)"])
+                unreachable.insert(name)
                 record.clusters.append(.init(name: name, replicas: plan.output.replicas[name], state: "Failed", message: "\(error)"))
                 failure = failure ?? error
             }
@@ -141,6 +146,8 @@ public struct PropagationController: Reconciler {
             }
         }
         try await StatusAggregation.update(federation, type: type, object: object, copies: copies)
+        try await StatusAggregation.persistMemberIngress(
+            federation, type: type, object: object, copies: copies, unreachable: unreachable)
         try await publish(federated, object, plan: plan, record: record)
         if let failure { throw failure }
         if !plan.output.selected.isEmpty, let since = pending.take(federated) {

@@ -3,12 +3,12 @@ import KubeAPI
 import KubeClient
 
 /// The federation-wide truth in a federated object's status: Deployments, ReplicaSets and
-/// StatefulSets sum their members' replica counts; Services list every member's
-/// load-balancer ingress; Jobs sum succeeded/failed/active and are Complete once every
-/// member's copy is.
+/// StatefulSets sum their members' replica counts; Services and Ingresses list every
+/// member's load-balancer ingress (and keep it per member in an annotation, for DNS); Jobs
+/// sum succeeded/failed/active and are Complete once every member's copy is.
 enum StatusAggregation {
     static func aggregates(_ type: ResourceType) -> Bool {
-        [.deployments, .replicaSets, .statefulSets, .services, .jobs, .daemonSets].contains(type)
+        [.deployments, .replicaSets, .statefulSets, .services, .ingresses, .jobs, .daemonSets].contains(type)
     }
 
     static func aggregate(_ type: ResourceType, object: JSONValue, copies: [String: JSONValue]) -> JSONValue? {
@@ -43,7 +43,7 @@ enum StatusAggregation {
         case .jobs:
             for field in ["active", "succeeded", "failed", "ready"] { status[field] = sum(field) }
             jobCompletion(copies: ordered, into: &status)
-        case .services:
+        case .services, .ingresses:
             let ingress = ordered.flatMap { $0["status"]["loadBalancer"]["ingress"].arrayValue ?? [] }
             status["loadBalancer"] = ingress.isEmpty ? .emptyObject : ["ingress": .array(ingress)]
         default:
@@ -76,6 +76,26 @@ enum StatusAggregation {
         status["conditions"] = [condition]
         let completions = copies.compactMap { $0["status"]["completionTime"].stringValue }
         status["completionTime"] = failed.isEmpty ? (completions.max().map(JSONValue.string) ?? .null) : .null
+    }
+
+    /// Keeps each member's ingress in the `MemberIngress.annotation` of a federated
+    /// Service or Ingress, so DNS knows it after a restart even while the member is
+    /// unreachable (and on replicas that do not watch members).
+    static func persistMemberIngress(
+        _ federation: KubeClient, type: ResourceType, object: JSONValue, copies: [String: JSONValue], unreachable: Set<String>
+    ) async throws {
+        guard MemberIngress.types.contains(type) else { return }
+        let previous = MemberIngress.persisted(object)
+        let text = MemberIngress.merged(previous: previous, copies: copies, unreachable: unreachable)
+        guard text != object["metadata"]["annotations"][MemberIngress.annotation].stringValue else { return }
+        let patch: JSONValue = ["metadata": ["annotations": [MemberIngress.annotation: text.map(JSONValue.string) ?? .null]]]
+        do {
+            _ = try await federation.patch(
+                type, namespace: object["metadata"]["namespace"].stringValue, name: object["metadata"]["name"].stringValue ?? "", patch,
+                as: .merge)
+        } catch {
+            if !error.isNotFound { throw error }
+        }
     }
 
     static func update(_ federation: KubeClient, type: ResourceType, object: JSONValue, copies: [String: JSONValue]) async throws {

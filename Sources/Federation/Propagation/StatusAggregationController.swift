@@ -32,7 +32,8 @@ struct StatusAggregationController: Reconciler {
         if let record, record.clusters.contains(where: { $0.state == "ScalingDown" }) {
             propagation.add(federated)
         }
-        let ready = await clusters.list().map(Cluster.init(object:)).filter(\.isReady).map(\.name)
+        let all = await clusters.list().map(Cluster.init(object:))
+        let ready = all.filter(\.isReady).map(\.name)
         // Without a record every Ready member holds a copy (default placement); with one,
         // the members it placed a copy on.
         let holding: Set<String>? = record.map { record in
@@ -50,6 +51,9 @@ struct StatusAggregationController: Reconciler {
             }
         }
         try await StatusAggregation.update(federation, type: type, object: object, copies: copies)
+        // A member's load balancer getting (or losing) its address is a status change too.
+        try await StatusAggregation.persistMemberIngress(
+            federation, type: type, object: object, copies: copies, unreachable: Set(all.filter { !$0.isReady }.map(\.name)))
         return .done
     }
 }
