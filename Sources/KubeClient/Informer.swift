@@ -51,6 +51,7 @@ public actor Informer {
 
     /// Objects by namespace, then name.
     private var objects: [String: [String: JSONValue]] = [:]
+    private var controllers = ControllerIndex()
     private let handlers = Mutex<[@Sendable (InformerEvent) -> Void]>([])
     private var synced = false
     private var stopped = false
@@ -106,6 +107,19 @@ public actor Informer {
             for bucket in objects.values { take(bucket) }
         }
         return out
+    }
+
+    /// The cached objects whose controller (owner reference with `controller: true`) has
+    /// this UID, by an index rather than a scan.
+    public func controlled(by uid: String) -> [JSONValue] {
+        controllers.controlled(by: uid).compactMap { objects[$0.namespace]?[$0.name] }
+    }
+
+    /// What a controller with this UID in `namespace` has to look at: the objects it
+    /// controls and the namespace's orphans (objects without a controller, which it may adopt).
+    public func claimable(by uid: String, namespace: String) -> [JSONValue] {
+        let keys = controllers.controlled(by: uid).union(controllers.orphans(namespace: namespace))
+        return keys.compactMap { objects[$0.namespace]?[$0.name] }.filter { ($0["metadata"]["namespace"].stringValue ?? "") == namespace }
     }
 
     public var count: Int { objects.values.reduce(0) { $0 + $1.count } }
@@ -182,6 +196,8 @@ public actor Informer {
         }
         let old = objects
         objects = fresh
+        controllers = ControllerIndex()
+        for bucket in fresh.values { for object in bucket.values { controllers.insert(object) } }
         lastResourceVersion = resourceVersion
         for (ns, bucket) in fresh {
             for (name, object) in bucket {
@@ -211,9 +227,11 @@ public actor Informer {
         case .added, .modified:
             let previous = objects[key.namespace]?[key.name]
             objects[key.namespace, default: [:]][key.name] = event.object
+            controllers.replace(previous, with: event.object)
             notify(previous.map { .updated(old: $0, new: event.object) } ?? .added(event.object))
         case .deleted:
-            if objects[key.namespace]?.removeValue(forKey: key.name) != nil {
+            if let removed = objects[key.namespace]?.removeValue(forKey: key.name) {
+                controllers.remove(removed)
                 if objects[key.namespace]?.isEmpty == true { objects[key.namespace] = nil }
             }
             notify(.deleted(event.object))

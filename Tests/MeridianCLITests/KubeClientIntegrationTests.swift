@@ -136,6 +136,45 @@ import Testing
         server.kill()
     }
 
+    @Test func informerIndexesObjectsByController() async throws {
+        let server = try MeridianProcess.apiserver(dataDir: try Paths.temporaryDirectory("informer-index"))
+        let c = try client(server)
+        _ = try await c.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "other"]])
+        func owned(_ name: String, by uid: String?, namespace: String = "default") -> JSONValue {
+            var object = configMap(name, namespace: namespace)
+            if let uid {
+                object["metadata"]["ownerReferences"] = [
+                    ["apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": .string(uid), "controller": true]
+                ]
+            }
+            return object
+        }
+        _ = try await c.create(.configMaps, owned("a1", by: "uid-a"))
+        _ = try await c.create(.configMaps, owned("orphan", by: nil))
+        _ = try await c.create(.configMaps, owned("elsewhere", by: nil, namespace: "other"))
+        let informer = Informer(client: c, type: .configMaps, logger: Logger(label: "test"))
+        let running = Task { await informer.run() }
+        defer {
+            running.cancel()
+            Task { await c.shutdown() }
+        }
+        #expect(await informer.waitForSync())
+        func names(_ objects: [JSONValue]) -> [String] { objects.compactMap { $0["metadata"]["name"].stringValue }.sorted() }
+        #expect(names(await informer.controlled(by: "uid-a")) == ["a1"])
+        #expect(names(await informer.claimable(by: "uid-a", namespace: "default")) == ["a1", "orphan"])
+        #expect(names(await informer.claimable(by: "uid-b", namespace: "other")) == ["elsewhere"])
+
+        // Watch events move objects between controllers, out of the orphans, and away.
+        _ = try await c.create(.configMaps, owned("a2", by: "uid-a"))
+        _ = try await c.patch(
+            .configMaps, namespace: "default", name: "orphan", ["metadata": owned("orphan", by: "uid-b")["metadata"]], as: .merge)
+        try await c.delete(.configMaps, namespace: "default", name: "a1")
+        try await eventually { names(await informer.controlled(by: "uid-a")) == ["a2"] }
+        try await eventually { names(await informer.controlled(by: "uid-b")) == ["orphan"] }
+        #expect(names(await informer.claimable(by: "uid-a", namespace: "default")) == ["a2"])
+        #expect(names(await informer.claimable(by: "uid-c", namespace: "default")) == [])
+    }
+
     @Test func discoveryFindsBuiltInsAndNewCustomResources() async throws {
         let server = try MeridianProcess.apiserver()
         let c = try client(server)

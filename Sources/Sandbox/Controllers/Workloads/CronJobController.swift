@@ -38,7 +38,7 @@ struct CronJobController: Reconciler {
     func reconcile(_ key: ObjectKey, logger: Logger) async throws -> ReconcileResult {
         guard let cronJob = await cronJobs.get(namespace: key.namespace, name: key.name), !cronJob.isDeleting else { return .done }
         let now = self.now()
-        let owned = await jobs.list(namespace: key.namespace).filter { $0.isControlled(by: cronJob) }
+        let owned = await jobs.controlled(by: cronJob.uid).filter { $0.namespace == key.namespace }
         var status = cronJob["status"].objectValue == nil ? JSONValue.emptyObject : cronJob["status"]
         var active = try await syncActive(cronJob, owned: owned, status: &status)
         try await cleanUpHistory(cronJob, owned: owned)

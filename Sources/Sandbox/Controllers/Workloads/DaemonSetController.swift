@@ -74,7 +74,8 @@ struct DaemonSetController: Reconciler {
         let allNodes = await nodes.list().sorted { $0.name < $1.name }
         var byNode: [String: [JSONValue]] = [:]
         let owned = try await ControllerRefs.claim(
-            await pods.list(namespace: key.namespace), type: .pods, owner: set, selector: selector, client: context.client)
+            await pods.claimable(by: set.uid, namespace: key.namespace), type: .pods, owner: set, selector: selector, client: context.client
+        )
         for pod in owned {
             guard let node = Self.targetNode(pod) else { continue }
             byNode[node, default: []].append(pod)

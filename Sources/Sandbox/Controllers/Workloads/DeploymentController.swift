@@ -45,7 +45,7 @@ struct DeploymentController: Reconciler {
         guard let deployment = await deployments.get(namespace: key.namespace, name: key.name) else { return .done }
         guard let selector = deployment.specSelector, !selector.requirements.isEmpty else { return .done }
         var owned: [JSONValue] = []
-        for rs in await replicaSets.list(namespace: key.namespace) {
+        for rs in await replicaSets.claimable(by: deployment.uid, namespace: key.namespace) {
             if rs.isControlled(by: deployment) {
                 owned.append(rs)
             } else if rs.controllerReference == nil, !rs.isDeleting, !deployment.isDeleting, selector.matches(rs.labels) {
@@ -151,12 +151,12 @@ struct DeploymentController: Reconciler {
             scaled = true
         }
         if scaled { return true }
-        let oldUIDs = Set(old.map(\.uid))
-        let oldPodsRunning = await pods.list(namespace: d.namespace).contains { pod in
-            pod.controllerReference.map { oldUIDs.contains($0["uid"].stringValue ?? "") } == true
-                && !["Succeeded", "Failed"].contains(pod["status"]["phase"].stringValue ?? "")
+        for rs in old {
+            let running = await pods.controlled(by: rs.uid).contains { pod in
+                !["Succeeded", "Failed"].contains(pod["status"]["phase"].stringValue ?? "")
+            }
+            if running { return false }
         }
-        if oldPodsRunning { return false }
         let replicas = Int(d["spec"]["replicas"].intValue ?? 1)
         if RolloutMath.specReplicas(new) != replicas {
             try await scale(new, to: replicas, deployment: d)

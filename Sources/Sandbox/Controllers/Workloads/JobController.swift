@@ -46,7 +46,7 @@ struct JobController: Reconciler {
         let now = Date()
         if Self.finishedCondition(job) != nil { return try await expireIfDue(job, now: now) }
         if job.isDeleting { return .done }
-        let candidates = await pods.list(namespace: key.namespace)
+        let candidates = await pods.claimable(by: job.uid, namespace: key.namespace)
         var owned = candidates.filter { $0.isControlled(by: job) }
         if let selector = job.specSelector, !selector.requirements.isEmpty {
             owned = try await ControllerRefs.claim(candidates, type: .pods, owner: job, selector: selector, client: context.client)

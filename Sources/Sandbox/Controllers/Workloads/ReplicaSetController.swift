@@ -59,7 +59,7 @@ struct ReplicaSetController: Reconciler {
         }
         guard let selector = selector(owner), !selector.requirements.isEmpty else { return .done }
         var owned: [JSONValue] = []
-        for pod in await pods.list(namespace: key.namespace) {
+        for pod in await pods.claimable(by: owner.uid, namespace: key.namespace) {
             if pod.isControlled(by: owner) {
                 owned.append(pod)
             } else if pod.controllerReference == nil, !pod.isDeleting, !owner.isDeleting, selector.matches(pod.labels) {

@@ -64,7 +64,8 @@ struct StatefulSetController: Reconciler {
         let revisions = Revisions(current: existing.first { $0.name == currentName } ?? update, update: update)
 
         let visible = try await ControllerRefs.claim(
-            await pods.list(namespace: key.namespace), type: .pods, owner: set, selector: selector, client: context.client)
+            await pods.claimable(by: set.uid, namespace: key.namespace), type: .pods, owner: set, selector: selector, client: context.client
+        )
         try await sync(set, pods: visible, revisions: revisions)
         try await deleteScaledDownClaims(set, pods: visible)
         try await updateStatus(set, pods: visible, revisions: revisions)
