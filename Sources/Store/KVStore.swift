@@ -54,11 +54,41 @@ public struct RangeResult: Sendable {
     }
 }
 
+/// A key a write depends on without changing it: the write commits only while `key` is
+/// still at `modRevision` (deleted, re-created or changed since: `requirementFailed`).
+/// Makes a check made on a possibly stale read (a namespace that must exist) exact.
+public struct WriteRequirement: Sendable, Hashable {
+    public var key: String
+    public var modRevision: Revision
+
+    public init(key: String, modRevision: Revision) {
+        self.key = key
+        self.modRevision = modRevision
+    }
+}
+
+/// A read that did not necessarily ask the backend.
+public struct CachedRead: Sendable, Hashable {
+    public var kv: KeyValue?
+    /// True when `kv` is the key's state now (the store's own current state, or a read of
+    /// the backend); false when it came from a watch-fed cache that may lag behind: good as
+    /// the expected revision of a compare-and-swap, or for reads that accept staleness
+    /// (resourceVersion "0"), and to be confirmed by `get` before a decision that rejects.
+    public var isCurrent: Bool
+
+    public init(kv: KeyValue?, isCurrent: Bool) {
+        self.kv = kv
+        self.isCurrent = isCurrent
+    }
+}
+
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case keyExists(String)
     case keyNotFound(String)
     /// A compare-and-swap lost: the key is now at `current` (nil: deleted).
     case revisionMismatch(key: String, current: Revision?)
+    /// A `WriteRequirement` on `key` did not hold; nothing was written.
+    case requirementFailed(key: String)
     /// The requested revision was compacted away; the oldest retained is `compacted`.
     case compacted(requested: Revision, compacted: Revision)
     case futureRevision(requested: Revision, current: Revision)
@@ -73,6 +103,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .keyNotFound(let k): return "key \(k) not found"
         case .revisionMismatch(let k, let current):
             return "key \(k) is at revision \(current.map(String.init) ?? "none"), not the expected one"
+        case .requirementFailed(let k): return "key \(k) changed since it was checked"
         case .compacted(let requested, let compacted): return "revision \(requested) is compacted (oldest kept: \(compacted))"
         case .futureRevision(let requested, let current): return "revision \(requested) is newer than the store (\(current))"
         case .unavailable(let m): return m
@@ -98,7 +129,10 @@ public protocol KVStore: Sendable {
     /// Keys with `prefix`, strictly after `startAfter`, in key order, at `revision`
     /// (nil: now). `limit` 0 means no limit.
     func range(prefix: String, startAfter: String?, limit: Int, revision: Revision?) async throws(StoreError) -> RangeResult
-    func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue
+    /// Creates `key`; with a `requirement`, only while that other key is still at its revision.
+    func create(_ key: String, value: [UInt8], requiring requirement: WriteRequirement?) async throws(StoreError) -> KeyValue
+    /// The key without necessarily asking the backend (see `CachedRead`).
+    func cachedGet(_ key: String) async throws(StoreError) -> CachedRead
     /// Replaces the value; with `expectedRevision`, only if the key is still at it.
     func update(_ key: String, value: [UInt8], expectedRevision: Revision?) async throws(StoreError) -> KeyValue
     /// Returns the deleted value with the deleting revision as `modRevision`.
@@ -114,6 +148,17 @@ public protocol KVStore: Sendable {
     /// events (what watch bookmarks are made from).
     func notifyProgress() async
     func close() async
+}
+
+extension KVStore {
+    public func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue {
+        try await create(key, value: value, requiring: nil)
+    }
+
+    /// Stores whose reads are always current (they keep the current state themselves).
+    public func cachedGet(_ key: String) async throws(StoreError) -> CachedRead {
+        CachedRead(kv: try await get(key), isCurrent: true)
+    }
 }
 
 extension String {

@@ -32,8 +32,11 @@ public actor MemoryStore: KVStore {
         return RangeResult(items: taken.map { state[$0]! }, revision: readRevision, more: taken.count < keys.count, count: keys.count)
     }
 
-    public func create(_ key: String, value: [UInt8]) throws(StoreError) -> KeyValue {
+    public func create(_ key: String, value: [UInt8], requiring requirement: WriteRequirement?) throws(StoreError) -> KeyValue {
         if current[key] != nil { throw .keyExists(key) }
+        if let requirement, current[requirement.key]?.modRevision != requirement.modRevision {
+            throw .requirementFailed(key: requirement.key)
+        }
         revision += 1
         let kv = KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
         commit(StoreEvent(kind: .put, kv: kv, previous: nil))

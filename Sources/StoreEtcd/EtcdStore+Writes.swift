@@ -6,13 +6,22 @@ import SwiftProtobuf
 /// Writes are transactions that compare before they change: create only when the key has
 /// no create revision, compare-and-swap on the mod revision.
 extension EtcdStore {
-    public func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue {
+    public func create(_ key: String, value: [UInt8], requiring requirement: WriteRequirement?) async throws(StoreError) -> KeyValue {
         let etcdKey = keys.encode(key)
         var txn = Etcdserverpb_TxnRequest()
         txn.compare = [Self.compare(etcdKey, .createRevision(0))]
-        txn.success = [Self.put(etcdKey, value)]
+        if let requirement {
+            // A key that does not exist has mod revision 0 in a compare: a required key that
+            // is gone fails like one that changed.
+            txn.compare.append(Self.compare(keys.encode(requirement.key), .modRevision(requirement.modRevision)))
+            txn.failure = [Self.get(etcdKey, countOnly: true)]
+        }
+        txn.success = [Self.put(etcdKey, value, previous: false)]
         let response = try await call("create \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
-        guard response.succeeded else { throw .keyExists(key) }
+        guard response.succeeded else {
+            if let requirement, response.responses.first?.responseRange.count == 0 { throw .requirementFailed(key: requirement.key) }
+            throw .keyExists(key)
+        }
         let revision = response.header.revision
         return KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
     }
@@ -25,16 +34,18 @@ extension EtcdStore {
         } else {
             txn.compare = [Self.compare(etcdKey, .createRevision(0), result: .greater)]
         }
-        txn.success = [Self.put(etcdKey, value)]
-        txn.failure = [Self.get(etcdKey)]
+        // The key's create revision comes from reading its metadata after the put (cheaper
+        // than having etcd send the whole previous value back).
+        txn.success = [Self.put(etcdKey, value, previous: false), Self.get(etcdKey, keysOnly: true)]
+        txn.failure = [Self.get(etcdKey, keysOnly: true)]
         let response = try await call("update \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
         guard response.succeeded else {
             let current = response.responses.first?.responseRange.kvs.first?.modRevision
             if expectedRevision == nil { throw .keyNotFound(key) }
             throw .revisionMismatch(key: key, current: current)
         }
-        let previous = response.responses.first?.responsePut.prevKv
-        return KeyValue(key: key, value: value, createRevision: previous?.createRevision ?? 0, modRevision: response.header.revision)
+        let written = response.responses.last?.responseRange.kvs.first
+        return KeyValue(key: key, value: value, createRevision: written?.createRevision ?? 0, modRevision: response.header.revision)
     }
 
     public func delete(_ key: String, expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
@@ -45,7 +56,7 @@ extension EtcdStore {
         deletion.prevKv = true
         if let expectedRevision { txn.compare = [Self.compare(etcdKey, .modRevision(expectedRevision))] }
         txn.success = [.with { $0.request = .requestDeleteRange(deletion) }]
-        txn.failure = [Self.get(etcdKey)]
+        txn.failure = [Self.get(etcdKey, keysOnly: true)]
         let response = try await call("delete \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
         guard response.succeeded else {
             guard let current = response.responses.first?.responseRange.kvs.first else { throw .keyNotFound(key) }
@@ -74,17 +85,21 @@ extension EtcdStore {
         return compare
     }
 
-    static func put(_ key: Data, _ value: [UInt8]) -> Etcdserverpb_RequestOp {
+    /// A put; with `previous`, etcd answers the value it replaced (an update learns the
+    /// key's create revision from it).
+    static func put(_ key: Data, _ value: [UInt8], previous: Bool = true) -> Etcdserverpb_RequestOp {
         var put = Etcdserverpb_PutRequest()
         put.key = key
         put.value = Data(value)
-        put.prevKv = true
+        put.prevKv = previous
         return .with { $0.request = .requestPut(put) }
     }
 
-    static func get(_ key: Data) -> Etcdserverpb_RequestOp {
+    static func get(_ key: Data, countOnly: Bool = false, keysOnly: Bool = false) -> Etcdserverpb_RequestOp {
         var range = Etcdserverpb_RangeRequest()
         range.key = key
+        range.countOnly = countOnly
+        range.keysOnly = keysOnly
         return .with { $0.request = .requestRange(range) }
     }
 }

@@ -57,6 +57,43 @@ public enum StoreConformance {
         try expect(try await store.currentRevision() == again.modRevision, "current revision follows the last write")
     }
 
+    /// Creates that require another key to be unchanged (a namespace that must still exist):
+    /// they commit while it is at the given revision and fail, writing nothing, once it
+    /// changed, was deleted or was re-created.
+    public static func requirements(_ store: any KVStore) async throws {
+        let ns = try await store.create("/q/ns", value: bytes("active"))
+        let first = try await store.create("/q/ns/a", value: bytes("1"), requiring: WriteRequirement(key: "/q/ns", modRevision: ns.modRevision))
+        try expect(first.modRevision == ns.modRevision + 1, "create under a held requirement: \(first)")
+        func expectFailure(_ name: String, _ requirement: WriteRequirement) async throws {
+            let before = try await store.currentRevision()
+            do {
+                _ = try await store.create(name, value: bytes("x"), requiring: requirement)
+                throw Failure("create of \(name) succeeded though \(requirement) no longer held")
+            } catch StoreError.requirementFailed(let key) {
+                try expect(key == requirement.key, "requirementFailed names \(key)")
+            }
+            try expect(try await store.get(name) == nil, "failed create of \(name) left the key")
+            try expect(try await store.currentRevision() == before, "failed create of \(name) moved the revision")
+        }
+        let changed = try await store.update("/q/ns", value: bytes("terminating"), expectedRevision: ns.modRevision)
+        try await expectFailure("/q/ns/b", WriteRequirement(key: "/q/ns", modRevision: ns.modRevision))
+        let deleted = try await store.delete("/q/ns", expectedRevision: changed.modRevision)
+        try await expectFailure("/q/ns/b", WriteRequirement(key: "/q/ns", modRevision: changed.modRevision))
+        let again = try await store.create("/q/ns", value: bytes("active"))
+        try expect(again.modRevision > deleted.modRevision, "re-created requirement key")
+        try await expectFailure("/q/ns/b", WriteRequirement(key: "/q/ns", modRevision: changed.modRevision))
+        do {
+            _ = try await store.create("/q/ns/a", value: bytes("2"), requiring: WriteRequirement(key: "/q/ns", modRevision: again.modRevision))
+            throw Failure("create of an existing key succeeded under a held requirement")
+        } catch StoreError.keyExists(let key) {
+            try expect(key == "/q/ns/a", "keyExists names \(key)")
+        }
+        let cached = try await store.cachedGet("/q/ns/a")
+        try expect(
+            !cached.isCurrent || cached.kv == first,
+            "cachedGet that claims to be current returned \(String(describing: cached))")
+    }
+
     /// Ranges: prefix isolation, key order, limits with `more` and `count`, startAfter, and
     /// reads at an older revision.
     public static func ranges(_ store: any KVStore) async throws {

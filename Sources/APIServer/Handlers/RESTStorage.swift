@@ -36,6 +36,28 @@ struct RESTStorage: Sendable {
         return (decode ? try ObjectCodec.decode(kv, def) : .null, kv)
     }
 
+    /// The object as the store's cache has it (`KVStore.cachedGet`: possibly stale, which
+    /// `isCurrent` tells), or with `fresh` as the store has it now. A cache miss is
+    /// confirmed by a real read before it becomes a 404.
+    func readSuggestion(
+        _ def: ResourceDefinition, namespace: String?, name: String, fresh: Bool = false, decode: Bool = true
+    ) async throws(StatusError)
+        -> (object: JSONValue, kv: KeyValue, isCurrent: Bool)
+    {
+        if !fresh {
+            let cached: CachedRead
+            do {
+                cached = try await store.cachedGet(def.storageKey(namespace: namespace, name: name))
+            } catch {
+                throw StatusError.from(error, def, name: name)
+            }
+            if let kv = cached.kv { return (decode ? try ObjectCodec.decode(kv, def) : .null, kv, cached.isCurrent) }
+            if cached.isCurrent { throw StatusError.notFound(resource: def.resource, group: def.group, name: name) }
+        }
+        let (object, kv) = try await read(def, namespace: namespace, name: name, decode: decode)
+        return (object, kv, true)
+    }
+
     func get(_ def: ResourceDefinition, namespace: String?, name: String) async throws(StatusError) -> JSONValue {
         try await read(def, namespace: namespace, name: name).0
     }
