@@ -54,16 +54,36 @@ public struct RangeResult: Sendable {
     }
 }
 
-/// A key a write depends on without changing it: the write commits only while `key` is
-/// still at `modRevision` (deleted, re-created or changed since: `requirementFailed`).
-/// Makes a check made on a possibly stale read (a namespace that must exist) exact.
-public struct WriteRequirement: Sendable, Hashable {
-    public var key: String
-    public var modRevision: Revision
+/// Something a create depends on without changing it: the create commits only while it
+/// still holds, else fails with `requirementFailed` and writes nothing. Makes a check made
+/// on a possibly stale read (a namespace that must exist, a namespace without quotas)
+/// exact.
+public enum WriteRequirement: Sendable, Hashable {
+    /// `key` is still at `modRevision` (not changed, deleted or re-created since).
+    case keyAt(String, modRevision: Revision)
+    /// No key under `prefix` was created or changed after `revision` (deletions may or may
+    /// not count: a check that only an added or changed key can upset).
+    case prefixUnchanged(String, since: Revision)
 
-    public init(key: String, modRevision: Revision) {
-        self.key = key
-        self.modRevision = modRevision
+    /// The key or prefix it is about.
+    public var key: String {
+        switch self {
+        case .keyAt(let key, _), .prefixUnchanged(let key, _): return key
+        }
+    }
+}
+
+/// Keys under a prefix as a watch-fed cache has them (see `CachedRead`).
+public struct CachedRange: Sendable, Hashable {
+    public var items: [KeyValue]
+    /// The revision the cache had caught up with when it answered.
+    public var revision: Revision
+    public var isCurrent: Bool
+
+    public init(items: [KeyValue], revision: Revision, isCurrent: Bool) {
+        self.items = items
+        self.revision = revision
+        self.isCurrent = isCurrent
     }
 }
 
@@ -87,7 +107,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case keyNotFound(String)
     /// A compare-and-swap lost: the key is now at `current` (nil: deleted).
     case revisionMismatch(key: String, current: Revision?)
-    /// A `WriteRequirement` on `key` did not hold; nothing was written.
+    /// A `WriteRequirement` did not hold (`key` names one that failed); nothing was written.
     case requirementFailed(key: String)
     /// The requested revision was compacted away; the oldest retained is `compacted`.
     case compacted(requested: Revision, compacted: Revision)
@@ -129,10 +149,12 @@ public protocol KVStore: Sendable {
     /// Keys with `prefix`, strictly after `startAfter`, in key order, at `revision`
     /// (nil: now). `limit` 0 means no limit.
     func range(prefix: String, startAfter: String?, limit: Int, revision: Revision?) async throws(StoreError) -> RangeResult
-    /// Creates `key`; with a `requirement`, only while that other key is still at its revision.
-    func create(_ key: String, value: [UInt8], requiring requirement: WriteRequirement?) async throws(StoreError) -> KeyValue
+    /// Creates `key`, only while every requirement holds.
+    func create(_ key: String, value: [UInt8], requiring requirements: [WriteRequirement]) async throws(StoreError) -> KeyValue
     /// The key without necessarily asking the backend (see `CachedRead`).
     func cachedGet(_ key: String) async throws(StoreError) -> CachedRead
+    /// Every key under `prefix` without necessarily asking the backend.
+    func cachedRange(prefix: String) async throws(StoreError) -> CachedRange
     /// Replaces the value; with `expectedRevision`, only if the key is still at it.
     func update(_ key: String, value: [UInt8], expectedRevision: Revision?) async throws(StoreError) -> KeyValue
     /// Returns the deleted value with the deleting revision as `modRevision`.
@@ -152,12 +174,17 @@ public protocol KVStore: Sendable {
 
 extension KVStore {
     public func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue {
-        try await create(key, value: value, requiring: nil)
+        try await create(key, value: value, requiring: [])
     }
 
     /// Stores whose reads are always current (they keep the current state themselves).
     public func cachedGet(_ key: String) async throws(StoreError) -> CachedRead {
         CachedRead(kv: try await get(key), isCurrent: true)
+    }
+
+    public func cachedRange(prefix: String) async throws(StoreError) -> CachedRange {
+        let result = try await range(prefix: prefix, startAfter: nil, limit: 0, revision: nil)
+        return CachedRange(items: result.items, revision: result.revision, isCurrent: true)
     }
 }
 

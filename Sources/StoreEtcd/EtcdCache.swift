@@ -3,7 +3,9 @@ import Metrics
 import Store
 import Synchronization
 
-/// A watch-fed copy of every key under the store's prefix, as kube-apiserver's watch cache
+/// A watch-fed copy of every key of the store (store keys are paths: they start with `/`,
+/// which also keeps etcd keys of others such as `compact_rev_key` out when the store's
+/// etcd prefix is empty), as kube-apiserver's watch cache
 /// keeps one: listed once, then kept up to date by one watch on the store's shared Watch
 /// stream.
 ///
@@ -20,6 +22,8 @@ final class EtcdCache: Sendable {
     private let state = CurrentState()
     private let control = Mutex(Control())
     private let logger: Logger
+    /// The store keys the cache holds.
+    static let prefix = "/"
     private let relistCounter = Counter(label: "meridian_etcd_cache_lists_total")
 
     struct Control {
@@ -27,6 +31,9 @@ final class EtcdCache: Sendable {
         var lists = 0
         /// Set by `resumeWatch(after:)`: where the next watch starts.
         var resumeOverride: Revision?
+        /// Set by `holdEvents`: events wait in `held` instead of being applied.
+        var holding = false
+        var held: [StoreEvent] = []
     }
 
     /// What the follower does when its watch ends.
@@ -51,12 +58,32 @@ final class EtcdCache: Sendable {
 
     func get(_ key: String) -> KeyValue? { state.get(key) }
 
-    func range(prefix: String) -> [KeyValue] { state.range(prefix: prefix, startAfter: nil, limit: 0).items }
+    /// Every key under `prefix`, with the revision the cache had reached (read together).
+    func range(prefix: String) -> RangeResult { state.range(prefix: prefix, startAfter: nil, limit: 0) }
 
     /// Drops the current watch at its next message and watches again from `revision`, as
     /// after a broken stream (for tests of gaps and compaction).
     func resumeWatch(after revision: Revision) {
         control.withLock { $0.resumeOverride = revision }
+    }
+
+    /// Makes the cache stale on purpose (for tests of stale suggestions): while holding,
+    /// watched events are kept aside; releasing applies them.
+    func holdEvents(_ hold: Bool) {
+        control.withLock { c in
+            c.holding = hold
+            if !hold {
+                apply(c.held)
+                c.held = []
+            }
+        }
+    }
+
+    /// Applies events newer than the cache (a resumed watch may repeat older ones).
+    private func apply(_ events: [StoreEvent]) {
+        let current = state.revision
+        guard let newest = events.last?.revision, newest > current else { return }
+        state.apply(events.filter { $0.revision > current }, revision: newest)
     }
 
     /// Lists, then follows the watch, until the task is cancelled or the store closes.
@@ -69,11 +96,12 @@ final class EtcdCache: Sendable {
                 return
             case .list:
                 do {
-                    let listed = try await store.range(prefix: "", startAfter: nil, limit: 0, revision: nil)
-                    state.load(listed.items, revision: listed.revision)
-                    control.withLock {
-                        $0.ready = true
-                        $0.lists += 1
+                    let listed = try await store.range(prefix: Self.prefix, startAfter: nil, limit: 0, revision: nil)
+                    control.withLock { c in
+                        state.load(listed.items, revision: listed.revision)
+                        c.held = []
+                        c.ready = true
+                        c.lists += 1
                     }
                     relistCounter.increment()
                     logger.debug("etcd cache listed", metadata: ["meridian.revision": "\(listed.revision)"])
@@ -97,7 +125,7 @@ final class EtcdCache: Sendable {
     private func follow(_ store: EtcdStore, after: Revision) async -> Next {
         let stream: AsyncStream<WatchMessage>
         do {
-            stream = try await store.watch(prefix: "", after: after, withPrevious: false)
+            stream = try await store.watch(prefix: Self.prefix, after: after, withPrevious: false)
         } catch .compacted {
             return .list
         } catch {
@@ -108,17 +136,19 @@ final class EtcdCache: Sendable {
         for await message in stream {
             switch message {
             case .events(let events):
-                let current = state.revision
-                guard let newest = events.last?.revision, newest > current else { break }
-                state.apply(events.filter { $0.revision > current }, revision: newest)
-                last = newest
+                control.withLock { c in
+                    if c.holding { c.held += events } else { apply(events) }
+                }
+                last = max(last, events.last?.revision ?? last)
             case .progress(let revision):
-                if revision > state.revision { state.apply([], revision: revision) }
+                control.withLock { c in
+                    if !c.holding && revision > state.revision { state.apply([], revision: revision) }
+                }
             case .failed(.compacted):
                 return .list
             case .failed(let error):
                 logger.debug("etcd cache watch ended; resuming", metadata: ["error": "\(error)"])
-                return .resume(after: max(last, state.revision))
+                return .resume(after: last)
             }
             if let override = control.withLock({ c -> Revision? in
                 defer { c.resumeOverride = nil }

@@ -6,20 +6,35 @@ import SwiftProtobuf
 /// Writes are transactions that compare before they change: create only when the key has
 /// no create revision, compare-and-swap on the mod revision.
 extension EtcdStore {
-    public func create(_ key: String, value: [UInt8], requiring requirement: WriteRequirement?) async throws(StoreError) -> KeyValue {
+    public func create(_ key: String, value: [UInt8], requiring requirements: [WriteRequirement]) async throws(StoreError) -> KeyValue {
         let etcdKey = keys.encode(key)
         var txn = Etcdserverpb_TxnRequest()
         txn.compare = [Self.compare(etcdKey, .createRevision(0))]
-        if let requirement {
-            // A key that does not exist has mod revision 0 in a compare: a required key that
-            // is gone fails like one that changed.
-            txn.compare.append(Self.compare(keys.encode(requirement.key), .modRevision(requirement.modRevision)))
-            txn.failure = [Self.get(etcdKey, countOnly: true)]
+        for requirement in requirements {
+            switch requirement {
+            case .keyAt(let required, let modRevision):
+                // A key that does not exist has mod revision 0 in a compare: a required key
+                // that is gone fails like one that changed.
+                txn.compare.append(Self.compare(keys.encode(required), .modRevision(modRevision)))
+            case .prefixUnchanged(let prefix, let since):
+                // A compare over a range holds when it holds for every key in it (and for an
+                // empty range): no key there was written after `since`.
+                var compare = Self.compare(keys.encode(prefix), .modRevision(since + 1), result: .less)
+                compare.rangeEnd = keys.rangeEnd(prefix)
+                txn.compare.append(compare)
+            }
+        }
+        if !requirements.isEmpty {
+            // On failure, read back what decides which compare failed.
+            txn.failure = [Self.get(etcdKey, countOnly: true)] + requirements.map(check)
         }
         txn.success = [Self.put(etcdKey, value, previous: false)]
         let response = try await call("create \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
         guard response.succeeded else {
-            if let requirement, response.responses.first?.responseRange.count == 0 { throw .requirementFailed(key: requirement.key) }
+            if !requirements.isEmpty, response.responses.first?.responseRange.count == 0 {
+                let failed = zip(requirements, response.responses.dropFirst()).first { !Self.held($0, $1.responseRange) }
+                throw .requirementFailed(key: (failed?.0 ?? requirements[0]).key)
+            }
             throw .keyExists(key)
         }
         let revision = response.header.revision
@@ -66,6 +81,29 @@ extension EtcdStore {
         var kv = try keys.decode(previous)
         kv.modRevision = response.header.revision
         return kv
+    }
+
+    /// A read of what decides whether `requirement` holds.
+    func check(_ requirement: WriteRequirement) -> Etcdserverpb_RequestOp {
+        var range = Etcdserverpb_RangeRequest()
+        switch requirement {
+        case .keyAt(let key, _):
+            range.key = keys.encode(key)
+            range.keysOnly = true
+        case .prefixUnchanged(let prefix, let since):
+            range.key = keys.encode(prefix)
+            range.rangeEnd = keys.rangeEnd(prefix)
+            range.minModRevision = since + 1
+            range.countOnly = true
+        }
+        return .with { $0.request = .requestRange(range) }
+    }
+
+    static func held(_ requirement: WriteRequirement, _ read: Etcdserverpb_RangeResponse) -> Bool {
+        switch requirement {
+        case .keyAt(_, let modRevision): return read.kvs.first?.modRevision ?? 0 == modRevision
+        case .prefixUnchanged: return read.count == 0
+        }
     }
 
     static func compare(

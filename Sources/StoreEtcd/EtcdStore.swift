@@ -67,8 +67,17 @@ public final class EtcdStore: KVStore, Service {
     /// From the watch-fed cache once it has listed (never current: the cache may lag);
     /// before that, a read of etcd.
     public func cachedGet(_ key: String) async throws(StoreError) -> CachedRead {
-        guard cache.isReady else { return CachedRead(kv: try await get(key), isCurrent: true) }
+        guard cache.isReady, key.hasPrefix(EtcdCache.prefix) else { return CachedRead(kv: try await get(key), isCurrent: true) }
         return CachedRead(kv: cache.get(key), isCurrent: false)
+    }
+
+    public func cachedRange(prefix: String) async throws(StoreError) -> CachedRange {
+        guard cache.isReady, prefix.hasPrefix(EtcdCache.prefix) else {
+            let result = try await range(prefix: prefix, startAfter: nil, limit: 0, revision: nil)
+            return CachedRange(items: result.items, revision: result.revision, isCurrent: true)
+        }
+        let cached = cache.range(prefix: prefix)
+        return CachedRange(items: cached.items, revision: cached.revision, isCurrent: false)
     }
 
     public func range(prefix: String, startAfter: String?, limit: Int, revision: Revision?) async throws(StoreError) -> RangeResult {

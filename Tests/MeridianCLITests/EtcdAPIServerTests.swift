@@ -80,6 +80,58 @@ struct EtcdAPIServerTests {
         await cb.shutdown()
     }
 
+    /// Each API server's writes start from its watch-fed cache, which may not have the other
+    /// server's last write yet: preconditions, no-op detection and the namespace check must
+    /// then be decided again on etcd, never answered from the stale copy.
+    @Test func cachedWritesOnTwoServersStayExact() async throws {
+        let etcd = try EtcdCluster()
+        defer { etcd.stopAll() }
+        let a = try Self.apiserver(etcd)
+        let b = try Self.apiserver(etcd)
+        defer {
+            a.kill()
+            b.kill()
+        }
+        let ca = try client(a)
+        let cb = try client(b)
+        let ns: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "team"]]
+        #expect(try await ca.request(.POST, "/api/v1/namespaces", body: ns.serialized()).status == 201)
+        let path = "/api/v1/namespaces/team/configmaps"
+        // B may not know the namespace yet: its create must still succeed.
+        let created = try await cb.request(.POST, path, body: Self.configMap("ping"))
+        #expect(created.status == 201)
+        var rv = try created.json()["metadata"]["resourceVersion"].stringValue ?? ""
+        // Alternate servers, each update naming the resourceVersion the other just returned.
+        for i in 0..<20 {
+            let server = i % 2 == 0 ? ca : cb
+            let r = try await server.request(.PUT, "\(path)/ping", body: Self.configMap("ping", "\(i)", resourceVersion: rv))
+            #expect(r.status == 200, "update \(i): \(r.status) \(String(decoding: r.body.prefix(200), as: UTF8.self))")
+            rv = try r.json()["metadata"]["resourceVersion"].stringValue ?? ""
+        }
+        // B's cache has its own last write ("19": resourceVersion 0 reads come from it); A
+        // changes the object, and B at once puts back what its cache may still hold: that is
+        // a change on etcd, so it must be written, not answered as a no-op.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await cb.request(.GET, "\(path)/ping?resourceVersion=0").json()["data"]["k"].stringValue != "19" {
+            #expect(ContinuousClock.now < deadline, "B's cache never caught up")
+            if ContinuousClock.now > deadline { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let byA = try await ca.request(.PUT, "\(path)/ping", body: Self.configMap("ping", "20"))
+        #expect(byA.status == 200)
+        let back = try await cb.request(.PUT, "\(path)/ping", body: Self.configMap("ping", "19"))
+        #expect(back.status == 200)
+        let rvA = Int(try byA.json()["metadata"]["resourceVersion"].stringValue ?? "") ?? 0
+        #expect(Int(try back.json()["metadata"]["resourceVersion"].stringValue ?? "") ?? 0 > rvA)
+        #expect(try await ca.request(.GET, "\(path)/ping").json()["data"]["k"].stringValue == "19")
+        // A terminating namespace refuses creates through B at once, whatever B has cached.
+        #expect(try await ca.request(.DELETE, "/api/v1/namespaces/team").status == 200)
+        let late = try await cb.request(.POST, path, body: Self.configMap("late"))
+        #expect([403, 404].contains(late.status), "create in a terminating namespace: \(late.status)")
+        await ca.shutdown()
+        await cb.shutdown()
+    }
+
     @Test func etcdDownAnswers503AndWatchesResumeWithoutGaps() async throws {
         let etcd = try EtcdCluster()
         defer { etcd.stopAll() }

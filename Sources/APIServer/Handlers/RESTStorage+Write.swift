@@ -34,7 +34,7 @@ extension RESTStorage {
     /// never lands in a namespace that is really gone or terminating, however stale the cache.
     func checkNamespaceAccepts(
         _ def: ResourceDefinition, namespace: String, name: String, fresh: Bool = false
-    ) async throws(StatusError) -> WriteRequirement? {
+    ) async throws(StatusError) -> [WriteRequirement] {
         let found: (object: JSONValue, kv: KeyValue, isCurrent: Bool)
         do {
             found = try await readSuggestion(CoreKinds.namespaces, namespace: nil, name: namespace, fresh: fresh)
@@ -48,7 +48,7 @@ extension RESTStorage {
                 resource: def.resource, group: def.group, name: name,
                 reason: "unable to create new content in namespace \(namespace) because it is being terminated")
         }
-        return found.isCurrent ? nil : WriteRequirement(key: found.kv.key, modRevision: found.kv.modRevision)
+        return found.isCurrent ? [] : [.keyAt(found.kv.key, modRevision: found.kv.modRevision)]
     }
 
     func validate(_ object: JSONValue, old: JSONValue?, _ def: ResourceDefinition) throws(StatusError) {
@@ -74,10 +74,30 @@ extension RESTStorage {
         }
     }
 
+    /// Admission that runs inside `create`: may change the object, and answers the
+    /// requirements under which what it checked on the store's cache stays true (`fresh`:
+    /// check on real reads instead).
+    typealias CreateAdmission = @Sendable (inout JSONValue, _ fresh: Bool) async throws(StatusError) -> [WriteRequirement]
+
+    /// Creates the object. The namespace and admission checks run on the store's cache where
+    /// it has one; the store then commits only while what they saw still holds, and when it
+    /// no longer does (the cache was behind) the checks run again on real reads.
     func create(
-        _ def: ResourceDefinition, namespace: String?, body: JSONValue, options: WriteOptions,
-        admit: (@Sendable (inout JSONValue) async throws(StatusError) -> Void)? = nil
+        _ def: ResourceDefinition, namespace: String?, body: JSONValue, options: WriteOptions, admit: CreateAdmission? = nil
     ) async throws(StatusError) -> JSONValue {
+        if let created = try await createAttempt(def, namespace: namespace, body: body, options: options, admit: admit, fresh: options.dryRun) {
+            return created
+        }
+        if let created = try await createAttempt(def, namespace: namespace, body: body, options: options, admit: admit, fresh: true) {
+            return created
+        }
+        throw StatusError.conflict(resource: def.resource, group: def.group, name: "", detail: StatusError.modifiedDetail)
+    }
+
+    /// One attempt; nil when a requirement from the cached checks failed.
+    private func createAttempt(
+        _ def: ResourceDefinition, namespace: String?, body: JSONValue, options: WriteOptions, admit: CreateAdmission?, fresh: Bool
+    ) async throws(StatusError) -> JSONValue? {
         var object = body
         try Self.checkTypeMeta(&object, def)
         if def.namespaced {
@@ -92,10 +112,12 @@ extension RESTStorage {
         }
         ObjectMetaRules.prepareForCreate(&object, def, namespace: namespace)
         let name = object["metadata"]["name"].stringValue ?? ""
-        var requirement: WriteRequirement?
-        if def.namespaced, let namespace { requirement = try await checkNamespaceAccepts(def, namespace: namespace, name: name) }
+        var requirements: [WriteRequirement] = []
+        if def.namespaced, let namespace {
+            requirements += try await checkNamespaceAccepts(def, namespace: namespace, name: name, fresh: fresh)
+        }
         def.defaulter?(&object)
-        if let admit { try await admit(&object) }
+        if let admit { requirements += try await admit(&object, fresh) }
         try validate(object, old: nil, def)
         if !options.isApply {
             managedFields.recordUpdate(old: nil, new: &object, manager: options.fieldManager, schema: schema(for: def), subresource: nil)
@@ -103,16 +125,11 @@ extension RESTStorage {
         if options.dryRun {
             return def.conversion.map { $0.fromStorage(object) } ?? object
         }
-        let key = def.storageKey(namespace: namespace, name: name)
-        let value = ObjectCodec.encode(object, def)
         do {
-            do {
-                return try ObjectCodec.decode(try await store.create(key, value: value, requiring: requirement), def)
-            } catch StoreError.requirementFailed where def.namespaced && namespace != nil {
-                // The namespace changed since the cached copy was checked: check it for real.
-                requirement = try await checkNamespaceAccepts(def, namespace: namespace ?? "", name: name, fresh: true)
-                return try ObjectCodec.decode(try await store.create(key, value: value, requiring: requirement), def)
-            }
+            let kv = try await store.create(def.storageKey(namespace: namespace, name: name), value: ObjectCodec.encode(object, def), requiring: requirements)
+            return try ObjectCodec.decode(kv, def)
+        } catch StoreError.requirementFailed {
+            return nil
         } catch {
             throw StatusError.from(any: error, def, name: name)
         }
