@@ -99,7 +99,9 @@ public enum StoreConformance {
         let since = try await store.currentRevision()
         _ = try await store.create("/q/ns/d", value: bytes("1"), requiring: [.prefixUnchanged("/q/quotas/", since: since)])
         _ = try await store.update("/q/quotas/one", value: bytes("2"), expectedRevision: quota.modRevision)
-        try await expectFailure("/q/ns/e", [.keyAt("/q/ns", modRevision: again.modRevision), .prefixUnchanged("/q/quotas/", since: since)], naming: "/q/quotas/")
+        try await expectFailure(
+            "/q/ns/e", [.keyAt("/q/ns", modRevision: again.modRevision), .prefixUnchanged("/q/quotas/", since: since)], naming: "/q/quotas/"
+        )
 
         let cached = try await store.cachedGet("/q/ns/a")
         try expect(!cached.isCurrent || cached.kv == first, "cachedGet that claims to be current returned \(String(describing: cached))")

@@ -1,8 +1,9 @@
 import Foundation
 import Store
-@testable import StoreEtcd
 import StoreTesting
 import Testing
+
+@testable import StoreEtcd
 
 /// Polls `condition` until it holds or `timeout` passes.
 func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
@@ -61,7 +62,8 @@ struct EtcdCacheTests {
                 #expect(third.modRevision > second.modRevision)
 
                 do {
-                    _ = try await b.create("/cm/team/y", value: Self.bytes("1"), requiring: [.keyAt("/ns/team", modRevision: ns.modRevision)])
+                    _ = try await b.create(
+                        "/cm/team/y", value: Self.bytes("1"), requiring: [.keyAt("/ns/team", modRevision: ns.modRevision)])
                     Issue.record("a create in a deleted namespace succeeded on a stale cache")
                 } catch StoreError.requirementFailed(let key) {
                     #expect(key == "/ns/team")

@@ -85,7 +85,9 @@ extension RESTStorage {
     func create(
         _ def: ResourceDefinition, namespace: String?, body: JSONValue, options: WriteOptions, admit: CreateAdmission? = nil
     ) async throws(StatusError) -> JSONValue {
-        if let created = try await createAttempt(def, namespace: namespace, body: body, options: options, admit: admit, fresh: options.dryRun) {
+        if let created = try await createAttempt(
+            def, namespace: namespace, body: body, options: options, admit: admit, fresh: options.dryRun)
+        {
             return created
         }
         if let created = try await createAttempt(def, namespace: namespace, body: body, options: options, admit: admit, fresh: true) {
@@ -126,7 +128,8 @@ extension RESTStorage {
             return def.conversion.map { $0.fromStorage(object) } ?? object
         }
         do {
-            let kv = try await store.create(def.storageKey(namespace: namespace, name: name), value: ObjectCodec.encode(object, def), requiring: requirements)
+            let kv = try await store.create(
+                def.storageKey(namespace: namespace, name: name), value: ObjectCodec.encode(object, def), requiring: requirements)
             return try ObjectCodec.decode(kv, def)
         } catch StoreError.requirementFailed {
             return nil
