@@ -34,6 +34,10 @@ final class EtcdCache: Sendable {
         /// Set by `holdEvents`: events wait in `held` instead of being applied.
         var holding = false
         var held: [StoreEvent] = []
+        /// This store's own writes the watch has not delivered yet (nil: a deletion), so
+        /// that a server updating the same object again right away starts from its own
+        /// last write rather than from the older copy: read-your-writes for suggestions.
+        var ownWrites: [String: (kv: KeyValue?, revision: Revision)] = [:]
     }
 
     /// What the follower does when its watch ends.
@@ -56,7 +60,29 @@ final class EtcdCache: Sendable {
     /// The revision the cache has caught up with.
     var revision: Revision { state.revision }
 
-    func get(_ key: String) -> KeyValue? { state.get(key) }
+    /// The key's newest state this store knows: the watched copy, or its own later write.
+    func get(_ key: String) -> KeyValue? {
+        let caughtUp = state.revision
+        if let own = control.withLock({ $0.ownWrites[key] }), own.revision > caughtUp { return own.kv }
+        return state.get(key)
+    }
+
+    /// The key as the watch delivered it (own writes not counted).
+    func watched(_ key: String) -> KeyValue? { state.get(key) }
+
+    /// Records a write this store made (`kv` nil: a deletion at `revision`).
+    func noteWrite(_ key: String, _ kv: KeyValue?, revision: Revision) {
+        let caughtUp = state.revision
+        guard revision > caughtUp else { return }
+        control.withLock { c in
+            if c.ownWrites.count >= 1024 {
+                c.ownWrites = c.ownWrites.filter { $0.value.revision > caughtUp }
+                // A watch that stopped following: forget rather than grow (only freshness is lost).
+                if c.ownWrites.count >= 1024 { c.ownWrites.removeAll() }
+            }
+            if (c.ownWrites[key]?.revision ?? 0) < revision { c.ownWrites[key] = (kv, revision) }
+        }
+    }
 
     /// Every key under `prefix`, with the revision the cache had reached (read together).
     func range(prefix: String) -> RangeResult { state.range(prefix: prefix, startAfter: nil, limit: 0) }

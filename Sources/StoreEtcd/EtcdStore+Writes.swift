@@ -38,7 +38,9 @@ extension EtcdStore {
             throw .keyExists(key)
         }
         let revision = response.header.revision
-        return KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
+        let created = KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
+        cache.noteWrite(key, created, revision: revision)
+        return created
     }
 
     public func update(_ key: String, value: [UInt8], expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
@@ -59,8 +61,10 @@ extension EtcdStore {
             if expectedRevision == nil { throw .keyNotFound(key) }
             throw .revisionMismatch(key: key, current: current)
         }
-        let written = response.responses.last?.responseRange.kvs.first
-        return KeyValue(key: key, value: value, createRevision: written?.createRevision ?? 0, modRevision: response.header.revision)
+        let metadata = response.responses.last?.responseRange.kvs.first
+        let written = KeyValue(key: key, value: value, createRevision: metadata?.createRevision ?? 0, modRevision: response.header.revision)
+        cache.noteWrite(key, written, revision: written.modRevision)
+        return written
     }
 
     public func delete(_ key: String, expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
@@ -80,6 +84,7 @@ extension EtcdStore {
         guard let previous = response.responses.first?.responseDeleteRange.prevKvs.first else { throw .keyNotFound(key) }
         var kv = try keys.decode(previous)
         kv.modRevision = response.header.revision
+        cache.noteWrite(key, nil, revision: kv.modRevision)
         return kv
     }
 

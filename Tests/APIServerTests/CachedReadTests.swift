@@ -88,6 +88,17 @@ actor FrozenCacheStore: KVStore {
         }
     }
 
+    /// Creating ConfigMap `name` is forbidden and stores nothing.
+    func expectRefused(_ name: String, because what: String) async throws {
+        do {
+            _ = try await createConfigMap(name, "1")
+            Issue.record("\(what) succeeded")
+        } catch {
+            #expect(error.code == 403, "\(what)")
+        }
+        #expect(try await store.get("/registry/configmaps/team/\(name)") == nil)
+    }
+
     func makeNamespace() async throws {
         let ns: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "team"]]
         _ = try await storage.create(CoreKinds.namespaces, namespace: nil, body: ns, options: WriteOptions())
@@ -133,23 +144,11 @@ actor FrozenCacheStore: KVStore {
             "apiVersion": "v1", "kind": "ResourceQuota", "metadata": ["name": "one"], "spec": ["hard": ["count/configmaps": "1"]],
         ]
         _ = try await storage.create(CoreKinds.resourceQuotas, namespace: "team", body: quota, options: WriteOptions())
-        do {
-            _ = try await createConfigMap("b", "1")
-            Issue.record("a create past a quota the cache did not know succeeded")
-        } catch {
-            #expect(error.code == 403)
-        }
-        #expect(try await store.get("/registry/configmaps/team/b") == nil)
+        try await expectRefused("b", because: "a create past a quota the cache did not know")
 
         // The namespace is terminating on the store, active in the cache.
         let marked = try await storage.delete(CoreKinds.namespaces, namespace: nil, name: "team", options: DeleteOptions())
         #expect(!marked.removed)
-        do {
-            _ = try await createConfigMap("c", "1")
-            Issue.record("a create in a terminating namespace succeeded")
-        } catch {
-            #expect(error.code == 403)
-        }
-        #expect(try await store.get("/registry/configmaps/team/c") == nil)
+        try await expectRefused("c", because: "a create in a terminating namespace")
     }
 }

@@ -40,7 +40,7 @@ struct EtcdCacheTests {
             try await withStore(etcd, prefix: prefix) { b in
                 let ns = try await a.create("/ns/team", value: Self.bytes("active"))
                 let first = try await a.create("/cm/team/x", value: Self.bytes("1"))
-                try await waitFor("B's cache to have A's writes") { b.cache.get("/cm/team/x") == first }
+                try await waitFor("B's cache to have A's writes") { b.cache.watched("/cm/team/x") == first }
                 let suggestion = try await b.cachedGet("/cm/team/x")
                 #expect(suggestion == CachedRead(kv: first, isCurrent: false))
 
@@ -60,6 +60,7 @@ struct EtcdCacheTests {
                 #expect(real == second, "get reads etcd, not the cache")
                 let third = try await b.update("/cm/team/x", value: Self.bytes("3"), expectedRevision: real?.modRevision)
                 #expect(third.modRevision > second.modRevision)
+                #expect(try await b.cachedGet("/cm/team/x").kv == third, "B's own write is its suggestion while its cache is held")
 
                 do {
                     _ = try await b.create(
@@ -95,8 +96,8 @@ struct EtcdCacheTests {
             // A gap inside the retained history: the events are replayed, the cache stays current.
             store.cache.resumeWatch(after: early)
             _ = try await store.create("/g/c", value: Self.bytes("1"))
-            try await waitFor("the resumed watch") { store.cache.get("/g/c") != nil }
-            #expect(store.cache.get("/g/a") == last, "a replayed older event moved /g/a backwards")
+            try await waitFor("the resumed watch") { store.cache.watched("/g/c") != nil }
+            #expect(store.cache.watched("/g/a") == last, "a replayed older event moved /g/a backwards")
             #expect(try await Self.matchesEtcd(store))
             #expect(store.cache.lists == 1)
 
@@ -107,7 +108,7 @@ struct EtcdCacheTests {
             _ = try await store.create("/g/d", value: Self.bytes("1"))
             try await waitFor("a new list after compaction") { store.cache.lists == 2 }
             try await waitFor("the cache to match etcd") { try await Self.matchesEtcd(store) }
-            #expect(store.cache.get("/g/b") == nil && store.cache.get("/g/d") != nil)
+            #expect(store.cache.watched("/g/b") == nil && store.cache.watched("/g/d") != nil)
         }
     }
 
@@ -127,13 +128,13 @@ struct EtcdCacheTests {
             #expect(try await store.cachedGet("/r/0").kv == written[0], "before or after the list, the value is right")
             try await waitFor("the list") { store.cache.isReady }
             #expect(store.cache.range(prefix: "/").items == written.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
-            #expect(store.cache.get("compact_rev_key") == nil)
+            #expect(store.cache.watched("compact_rev_key") == nil)
 
             etcd.stop(0)
             try etcd.restart(0)
             let after = try await eventually { try await store.create("/r/after", value: Self.bytes("x")) }
             try await waitFor("the cache to follow after etcd restarted", timeout: .seconds(30)) {
-                store.cache.get("/r/after") == after
+                store.cache.watched("/r/after") == after
             }
             #expect(try await Self.matchesEtcd(store))
         }
