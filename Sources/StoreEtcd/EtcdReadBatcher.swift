@@ -66,7 +66,8 @@ actor EtcdReadBatcher {
             }
             return response.responses.map { .success($0.responseRange.kvs.first) }
         } catch {
-            let failure = StoreError.from(error, keys.count == 1 ? "get" : "get (\(keys.count) keys)")
+            let what = keys.count == 1 ? "get \(String(decoding: keys[0], as: UTF8.self))" : "get (\(keys.count) keys)"
+            let failure = StoreError.from(error, what)
             return keys.map { _ in .failure(failure) }
         }
     }
