@@ -32,8 +32,17 @@ public actor MemoryStore: KVStore {
         return RangeResult(items: taken.map { state[$0]! }, revision: readRevision, more: taken.count < keys.count, count: keys.count)
     }
 
-    public func create(_ key: String, value: [UInt8]) throws(StoreError) -> KeyValue {
+    public func create(_ key: String, value: [UInt8], requiring requirements: [WriteRequirement]) throws(StoreError) -> KeyValue {
         if current[key] != nil { throw .keyExists(key) }
+        for requirement in requirements {
+            let holds: Bool
+            switch requirement {
+            case .keyAt(let key, let modRevision): holds = current[key]?.modRevision == modRevision
+            case .prefixUnchanged(let prefix, let since):
+                holds = !current.values.contains { $0.key.hasPrefix(prefix) && $0.modRevision > since }
+            }
+            if !holds { throw .requirementFailed(key: requirement.key) }
+        }
         revision += 1
         let kv = KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
         commit(StoreEvent(kind: .put, kv: kv, previous: nil))

@@ -13,6 +13,10 @@ public final class EtcdStore: KVStore, Service {
     let connection: EtcdConnection
     let keys: EtcdKeys
     let watchers: EtcdWatchHub
+    /// Consistent gets, batched into one request per round trip.
+    let reads: EtcdReadBatcher
+    /// The watch-fed copy of the prefix that write suggestions come from.
+    let cache: EtcdCache
     /// Finished by `close()`: `run()` then stops.
     private let closing: AsyncStream<Never>
     private let closeSignal: AsyncStream<Never>.Continuation
@@ -27,6 +31,8 @@ public final class EtcdStore: KVStore, Service {
         connection = try EtcdConnection(configuration)
         keys = EtcdKeys(prefix: configuration.keyPrefix)
         watchers = EtcdWatchHub(connection: connection, keys: keys, logger: logger)
+        reads = EtcdReadBatcher(connection: connection)
+        cache = EtcdCache(logger: logger)
         (closing, closeSignal) = AsyncStream.makeStream()
         bufferLimit = configuration.watchBufferLimit
         self.logger = logger
@@ -37,6 +43,7 @@ public final class EtcdStore: KVStore, Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.connection.run() }
                 group.addTask { await self.watchers.run() }
+                group.addTask { await self.cache.run(self) }
                 for await _ in self.closing {}
                 group.cancelAll()
                 self.connection.close()
@@ -51,13 +58,26 @@ public final class EtcdStore: KVStore, Service {
 
     // MARK: Reads
 
+    /// A linearizable read of etcd (batched with concurrent ones, see `EtcdReadBatcher`).
     public func get(_ key: String) async throws(StoreError) -> KeyValue? {
-        var request = Etcdserverpb_RangeRequest()
-        request.key = keys.encode(key)
-        let response = try await call("get \(key)") {
-            try await self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
+        let kv = try await reads.get(keys.encode(key)).get()
+        return try kv.map { kv throws(StoreError) in try keys.decode(kv) }
+    }
+
+    /// From the watch-fed cache once it has listed (never current: the cache may lag);
+    /// before that, a read of etcd.
+    public func cachedGet(_ key: String) async throws(StoreError) -> CachedRead {
+        guard cache.isReady, key.hasPrefix(EtcdCache.prefix) else { return CachedRead(kv: try await get(key), isCurrent: true) }
+        return CachedRead(kv: cache.get(key), isCurrent: false)
+    }
+
+    public func cachedRange(prefix: String) async throws(StoreError) -> CachedRange {
+        guard cache.isReady, prefix.hasPrefix(EtcdCache.prefix) else {
+            let result = try await range(prefix: prefix, startAfter: nil, limit: 0, revision: nil)
+            return CachedRange(items: result.items, revision: result.revision, isCurrent: true)
         }
-        return try response.kvs.first.map { kv throws(StoreError) in try keys.decode(kv) }
+        let cached = cache.range(prefix: prefix)
+        return CachedRange(items: cached.items, revision: cached.revision, isCurrent: false)
     }
 
     public func range(prefix: String, startAfter: String?, limit: Int, revision: Revision?) async throws(StoreError) -> RangeResult {
@@ -71,7 +91,7 @@ public final class EtcdStore: KVStore, Service {
         request.revision = revision ?? 0
         let response: Etcdserverpb_RangeResponse
         do {
-            response = try await read { try await self.connection.kv.range(request, options: self.connection.unary) }
+            response = try await Self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
         } catch {
             throw await rangeError(error, requested: revision ?? 0, what: "range \(prefix)")
         }
@@ -95,7 +115,7 @@ public final class EtcdStore: KVStore, Service {
         var request = Etcdserverpb_RangeRequest()
         request.key = Self.compactRevisionKey
         let response = try await call("read the compaction revision") {
-            try await self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
+            try await Self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
         }
         let stored = response.kvs.first
         let compacted = stored.flatMap { Revision(String(decoding: $0.value, as: UTF8.self)) } ?? 0
@@ -153,7 +173,7 @@ public final class EtcdStore: KVStore, Service {
     /// Runs a read, once more if the connection it went out on broke (another member, or
     /// the same one reconnected, may answer); writes are not repeated, as they may have
     /// been applied.
-    func read<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    static func read<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as RPCError where error.code == .unavailable {
@@ -166,11 +186,15 @@ public final class EtcdStore: KVStore, Service {
 
 extension EtcdStore {
     public func watch(prefix: String, after: Revision) async throws(StoreError) -> AsyncStream<WatchMessage> {
+        try await watch(prefix: prefix, after: after, withPrevious: true)
+    }
+
+    func watch(prefix: String, after: Revision, withPrevious: Bool) async throws(StoreError) -> AsyncStream<WatchMessage> {
         let state = try await revisions()
         if after + 1 < state.compacted { throw .compacted(requested: after, compacted: state.compacted) }
         if after > state.current { throw .futureRevision(requested: after, current: state.current) }
         let (stream, continuation) = AsyncStream<WatchMessage>.makeStream(bufferingPolicy: .bufferingOldest(bufferLimit + 2))
-        guard let id = await watchers.add(prefix: prefix, after: after, output: continuation) else {
+        guard let id = await watchers.add(prefix: prefix, after: after, withPrevious: withPrevious, output: continuation) else {
             throw .unavailable("the etcd store is closed")
         }
         let hub = watchers

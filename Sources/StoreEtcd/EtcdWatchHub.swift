@@ -42,11 +42,12 @@ actor EtcdWatchHub {
     nonisolated func consumerLeft(_ id: Int64) { departed.yield(id) }
 
     /// Registers a watch of `prefix` from the revision after `after`.
-    func add(prefix: String, after: Revision, output: AsyncStream<WatchMessage>.Continuation) -> Int64? {
+    func add(prefix: String, after: Revision, withPrevious: Bool, output: AsyncStream<WatchMessage>.Continuation) -> Int64? {
         guard !closed else { return nil }
         let id = nextID
         nextID += 1
-        let watcher = EtcdWatcher(key: keys.encode(prefix), rangeEnd: keys.rangeEnd(prefix), output: output, lastRevision: after)
+        var watcher = EtcdWatcher(key: keys.encode(prefix), rangeEnd: keys.rangeEnd(prefix), output: output, lastRevision: after)
+        watcher.withPrevious = withPrevious
         watchers[id] = watcher
         requests?.yield(watcher.createRequest(id: id))
         return id

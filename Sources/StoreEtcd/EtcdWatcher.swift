@@ -7,6 +7,8 @@ struct EtcdWatcher {
     let key: Data
     let rangeEnd: Data
     let output: AsyncStream<WatchMessage>.Continuation
+    /// Whether events carry the value before them (the store cache needs none).
+    var withPrevious = true
     /// The revision of the last event delivered (the start revision minus one before any);
     /// a re-created etcd watch starts right after it.
     var lastRevision: Revision
@@ -21,7 +23,7 @@ struct EtcdWatcher {
         create.key = key
         create.rangeEnd = rangeEnd
         create.startRevision = lastRevision + 1
-        create.prevKv = true
+        create.prevKv = withPrevious
         create.progressNotify = true
         create.watchID = id
         var request = Etcdserverpb_WatchRequest()

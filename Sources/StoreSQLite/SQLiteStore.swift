@@ -102,7 +102,7 @@ public actor SQLiteStore: KVStore {
 
     /// One write of a batch.
     enum WriteOp {
-        case create(String, [UInt8])
+        case create(String, [UInt8], requiring: [WriteRequirement])
         case update(String, [UInt8], expected: Revision?)
         case delete(String, expected: Revision?)
     }
@@ -110,8 +110,8 @@ public actor SQLiteStore: KVStore {
     private var collecting = false
     private var joined: [(WriteOp, CheckedContinuation<Result<KeyValue, StoreError>, Never>)] = []
 
-    public func create(_ key: String, value: [UInt8]) async throws(StoreError) -> KeyValue {
-        try await submit(.create(key, value)).get()
+    public func create(_ key: String, value: [UInt8], requiring requirements: [WriteRequirement]) async throws(StoreError) -> KeyValue {
+        try await submit(.create(key, value, requiring: requirements)).get()
     }
 
     public func update(_ key: String, value: [UInt8], expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
@@ -169,8 +169,9 @@ public actor SQLiteStore: KVStore {
 
     private func apply(_ op: WriteOp, revision rev: Revision) throws(StoreError) -> (KeyValue, StoreEvent) {
         switch op {
-        case .create(let key, let value):
+        case .create(let key, let value, let requirements):
             if try storedValue(key) != nil { throw .keyExists(key) }
+            for requirement in requirements where try !holds(requirement) { throw .requirementFailed(key: requirement.key) }
             try insert(rev: rev, key: key, createRev: rev, prevRev: 0, deleted: false, value: value)
             let kv = KeyValue(key: key, value: value, createRevision: rev, modRevision: rev)
             return (kv, StoreEvent(kind: .put, kv: kv, previous: nil))
@@ -190,6 +191,18 @@ public actor SQLiteStore: KVStore {
             var kv = old
             kv.modRevision = rev
             return (kv, StoreEvent(kind: .delete, kv: kv, previous: old))
+        }
+    }
+
+    private func holds(_ requirement: WriteRequirement) throws(StoreError) -> Bool {
+        switch requirement {
+        case .keyAt(let key, let modRevision):
+            return try storedValue(key)?.modRevision == modRevision
+        case .prefixUnchanged(let prefix, let since):
+            let written = try db.scalar(
+                "SELECT COUNT(*) FROM log WHERE key >= ?1 AND key < ?2 AND rev > ?3 AND deleted = 0",
+                [.text(prefix), .text(prefix.prefixEnd), .int(since)])
+            return written == 0
         }
     }
 

@@ -57,6 +57,60 @@ public enum StoreConformance {
         try expect(try await store.currentRevision() == again.modRevision, "current revision follows the last write")
     }
 
+    /// Creates that require another key to be unchanged (a namespace that must still exist)
+    /// or a prefix to have no newer writes (a namespace without quotas): they commit while
+    /// that holds and fail, writing nothing, once it does not.
+    public static func requirements(_ store: any KVStore) async throws {
+        let ns = try await store.create("/q/ns", value: bytes("active"))
+        let first = try await store.create("/q/ns/a", value: bytes("1"), requiring: [.keyAt("/q/ns", modRevision: ns.modRevision)])
+        try expect(first.modRevision == ns.modRevision + 1, "create under a held requirement: \(first)")
+        func expectFailure(_ name: String, _ requirements: [WriteRequirement], naming failed: String) async throws {
+            let before = try await store.currentRevision()
+            do {
+                _ = try await store.create(name, value: bytes("x"), requiring: requirements)
+                throw Failure("create of \(name) succeeded though \(requirements) no longer held")
+            } catch StoreError.requirementFailed(let key) {
+                try expect(key == failed, "requirementFailed names \(key), not \(failed)")
+            }
+            try expect(try await store.get(name) == nil, "failed create of \(name) left the key")
+            try expect(try await store.currentRevision() == before, "failed create of \(name) moved the revision")
+        }
+        let changed = try await store.update("/q/ns", value: bytes("terminating"), expectedRevision: ns.modRevision)
+        try await expectFailure("/q/ns/b", [.keyAt("/q/ns", modRevision: ns.modRevision)], naming: "/q/ns")
+        let deleted = try await store.delete("/q/ns", expectedRevision: changed.modRevision)
+        try await expectFailure("/q/ns/b", [.keyAt("/q/ns", modRevision: changed.modRevision)], naming: "/q/ns")
+        let again = try await store.create("/q/ns", value: bytes("active"))
+        try expect(again.modRevision > deleted.modRevision, "re-created requirement key")
+        try await expectFailure("/q/ns/b", [.keyAt("/q/ns", modRevision: changed.modRevision)], naming: "/q/ns")
+        do {
+            _ = try await store.create("/q/ns/a", value: bytes("2"), requiring: [.keyAt("/q/ns", modRevision: again.modRevision)])
+            throw Failure("create of an existing key succeeded under a held requirement")
+        } catch StoreError.keyExists(let key) {
+            try expect(key == "/q/ns/a", "keyExists names \(key)")
+        }
+
+        // Prefixes: an empty one and one not written since the revision hold; a create or an
+        // update under it after the revision fails the requirement.
+        let mark = try await store.currentRevision()
+        let held: [WriteRequirement] = [.prefixUnchanged("/q/quotas/", since: mark), .keyAt("/q/ns", modRevision: again.modRevision)]
+        _ = try await store.create("/q/ns/c", value: bytes("1"), requiring: held)
+        let quota = try await store.create("/q/quotas/one", value: bytes("1"))
+        try await expectFailure("/q/ns/d", held, naming: "/q/quotas/")
+        let since = try await store.currentRevision()
+        _ = try await store.create("/q/ns/d", value: bytes("1"), requiring: [.prefixUnchanged("/q/quotas/", since: since)])
+        _ = try await store.update("/q/quotas/one", value: bytes("2"), expectedRevision: quota.modRevision)
+        try await expectFailure(
+            "/q/ns/e", [.keyAt("/q/ns", modRevision: again.modRevision), .prefixUnchanged("/q/quotas/", since: since)], naming: "/q/quotas/"
+        )
+
+        let cached = try await store.cachedGet("/q/ns/a")
+        try expect(!cached.isCurrent || cached.kv == first, "cachedGet that claims to be current returned \(String(describing: cached))")
+        let listed = try await store.cachedRange(prefix: "/q/ns/")
+        try expect(
+            !listed.isCurrent || listed.items.map(\.key) == ["/q/ns/a", "/q/ns/c", "/q/ns/d"],
+            "cachedRange that claims to be current returned \(listed.items.map(\.key))")
+    }
+
     /// Ranges: prefix isolation, key order, limits with `more` and `count`, startAfter, and
     /// reads at an older revision.
     public static func ranges(_ store: any KVStore) async throws {

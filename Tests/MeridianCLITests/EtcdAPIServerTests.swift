@@ -39,7 +39,8 @@ struct EtcdAPIServerTests {
         return out
     }
 
-    @Test func twoAPIServersOnOneEtcdShareWritesWatchesAndResourceVersions() async throws {
+    /// Two API servers on one fresh etcd and a client for each; both are killed afterwards.
+    func withTwoServers(_ body: (_ a: MeridianProcess, _ ca: KubeHTTPClient, _ cb: KubeHTTPClient) async throws -> Void) async throws {
         let etcd = try EtcdCluster()
         defer { etcd.stopAll() }
         let a = try Self.apiserver(etcd)
@@ -50,34 +51,82 @@ struct EtcdAPIServerTests {
         }
         let ca = try client(a)
         let cb = try client(b)
-        let list = try await cb.request(.GET, Self.configMaps).json()
-        let rv0 = list["metadata"]["resourceVersion"].stringValue ?? ""
-        // A watch through B, open before the write through A.
-        async let seen = events(cb, "\(Self.configMaps)?watch=true&resourceVersion=\(rv0)", count: 2)
-        let created = try await ca.request(.POST, Self.configMaps, body: Self.configMap("shared"))
-        #expect(created.status == 201)
-        let rv1 = try created.json()["metadata"]["resourceVersion"].stringValue ?? ""
-        // B accepts A's resourceVersion for an update, and refuses a stale one.
-        let updated = try await cb.request(.PUT, "\(Self.configMaps)/shared", body: Self.configMap("shared", "2", resourceVersion: rv1))
-        #expect(updated.status == 200)
-        let stale = try await ca.request(.PUT, "\(Self.configMaps)/shared", body: Self.configMap("shared", "3", resourceVersion: rv1))
-        #expect(stale.status == 409)
-        let rv2 = try updated.json()["metadata"]["resourceVersion"].stringValue ?? ""
-        let got = try await seen
-        #expect(got.map { "\($0.type) \($0.name) \($0.rv)" } == ["ADDED shared \(rv1)", "MODIFIED shared \(rv2)"])
-        // A watch on A from B's resourceVersion replays what happened after it.
-        let fromA = try await events(ca, "\(Self.configMaps)?watch=true&resourceVersion=\(rv1)", count: 1)
-        #expect(fromA.map { "\($0.type) \($0.name) \($0.rv)" } == ["MODIFIED shared \(rv2)"])
-        // kill -9 of A leaves B serving.
-        a.kill()
-        let after = try await cb.request(.POST, Self.configMaps, body: Self.configMap("after-kill"))
-        #expect(after.status == 201)
-        let names = try await cb.request(.GET, Self.configMaps).json()["items"].arrayValue?.compactMap {
-            $0["metadata"]["name"].stringValue
-        }
-        #expect(names == ["after-kill", "shared"])
+        try await body(a, ca, cb)
         await ca.shutdown()
         await cb.shutdown()
+    }
+
+    @Test func twoAPIServersOnOneEtcdShareWritesWatchesAndResourceVersions() async throws {
+        try await withTwoServers { a, ca, cb in
+            let list = try await cb.request(.GET, Self.configMaps).json()
+            let rv0 = list["metadata"]["resourceVersion"].stringValue ?? ""
+            // A watch through B, open before the write through A.
+            async let seen = events(cb, "\(Self.configMaps)?watch=true&resourceVersion=\(rv0)", count: 2)
+            let created = try await ca.request(.POST, Self.configMaps, body: Self.configMap("shared"))
+            #expect(created.status == 201)
+            let rv1 = try created.json()["metadata"]["resourceVersion"].stringValue ?? ""
+            // B accepts A's resourceVersion for an update, and refuses a stale one.
+            let updated = try await cb.request(.PUT, "\(Self.configMaps)/shared", body: Self.configMap("shared", "2", resourceVersion: rv1))
+            #expect(updated.status == 200)
+            let stale = try await ca.request(.PUT, "\(Self.configMaps)/shared", body: Self.configMap("shared", "3", resourceVersion: rv1))
+            #expect(stale.status == 409)
+            let rv2 = try updated.json()["metadata"]["resourceVersion"].stringValue ?? ""
+            let got = try await seen
+            #expect(got.map { "\($0.type) \($0.name) \($0.rv)" } == ["ADDED shared \(rv1)", "MODIFIED shared \(rv2)"])
+            // A watch on A from B's resourceVersion replays what happened after it.
+            let fromA = try await events(ca, "\(Self.configMaps)?watch=true&resourceVersion=\(rv1)", count: 1)
+            #expect(fromA.map { "\($0.type) \($0.name) \($0.rv)" } == ["MODIFIED shared \(rv2)"])
+            // kill -9 of A leaves B serving.
+            a.kill()
+            let after = try await cb.request(.POST, Self.configMaps, body: Self.configMap("after-kill"))
+            #expect(after.status == 201)
+            let names = try await cb.request(.GET, Self.configMaps).json()["items"].arrayValue?.compactMap {
+                $0["metadata"]["name"].stringValue
+            }
+            #expect(names == ["after-kill", "shared"])
+        }
+    }
+
+    /// Each API server's writes start from its watch-fed cache, which may not have the other
+    /// server's last write yet: preconditions, no-op detection and the namespace check must
+    /// then be decided again on etcd, never answered from the stale copy.
+    @Test func cachedWritesOnTwoServersStayExact() async throws {
+        try await withTwoServers { _, ca, cb in
+            let ns: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "team"]]
+            #expect(try await ca.request(.POST, "/api/v1/namespaces", body: ns.serialized()).status == 201)
+            let path = "/api/v1/namespaces/team/configmaps"
+            // B may not know the namespace yet: its create must still succeed.
+            let created = try await cb.request(.POST, path, body: Self.configMap("ping"))
+            #expect(created.status == 201)
+            var rv = try created.json()["metadata"]["resourceVersion"].stringValue ?? ""
+            // Alternate servers, each update naming the resourceVersion the other just returned.
+            for i in 0..<20 {
+                let server = i % 2 == 0 ? ca : cb
+                let r = try await server.request(.PUT, "\(path)/ping", body: Self.configMap("ping", "\(i)", resourceVersion: rv))
+                #expect(r.status == 200, "update \(i): \(r.status) \(String(decoding: r.body.prefix(200), as: UTF8.self))")
+                rv = try r.json()["metadata"]["resourceVersion"].stringValue ?? ""
+            }
+            // B's cache has its own last write ("19": resourceVersion 0 reads come from it); A
+            // changes the object, and B at once puts back what its cache may still hold: that is
+            // a change on etcd, so it must be written, not answered as a no-op.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await cb.request(.GET, "\(path)/ping?resourceVersion=0").json()["data"]["k"].stringValue != "19" {
+                #expect(ContinuousClock.now < deadline, "B's cache never caught up")
+                if ContinuousClock.now > deadline { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let byA = try await ca.request(.PUT, "\(path)/ping", body: Self.configMap("ping", "20"))
+            #expect(byA.status == 200)
+            let back = try await cb.request(.PUT, "\(path)/ping", body: Self.configMap("ping", "19"))
+            #expect(back.status == 200)
+            let rvA = Int(try byA.json()["metadata"]["resourceVersion"].stringValue ?? "") ?? 0
+            #expect(Int(try back.json()["metadata"]["resourceVersion"].stringValue ?? "") ?? 0 > rvA)
+            #expect(try await ca.request(.GET, "\(path)/ping").json()["data"]["k"].stringValue == "19")
+            // A terminating namespace refuses creates through B at once, whatever B has cached.
+            #expect(try await ca.request(.DELETE, "/api/v1/namespaces/team").status == 200)
+            let late = try await cb.request(.POST, path, body: Self.configMap("late"))
+            #expect([403, 404].contains(late.status), "create in a terminating namespace: \(late.status)")
+        }
     }
 
     @Test func etcdDownAnswers503AndWatchesResumeWithoutGaps() async throws {

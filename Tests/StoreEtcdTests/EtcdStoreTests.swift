@@ -49,6 +49,7 @@ struct EtcdStoreConformanceTests {
     @Test func ranges() async throws { try await conformance { try await StoreConformance.ranges($0) } }
     @Test func watches() async throws { try await conformance { try await StoreConformance.watches($0) } }
     @Test func compaction() async throws { try await conformance { try await StoreConformance.compaction($0) } }
+    @Test func requirements() async throws { try await conformance { try await StoreConformance.requirements($0) } }
     @Test func concurrentCAS() async throws { try await conformance { try await StoreConformance.concurrentCAS($0) } }
     /// The suite's CRUD over TLS with a client certificate.
     @Test func crudOverTLS() async throws {

@@ -18,6 +18,7 @@ func temporaryDatabase() throws -> String {
     @Test func ranges() async throws { try await StoreConformance.ranges(try make()) }
     @Test func watches() async throws { try await StoreConformance.watches(try make()) }
     @Test func compaction() async throws { try await StoreConformance.compaction(try make()) }
+    @Test func requirements() async throws { try await StoreConformance.requirements(try make()) }
     @Test func concurrentCAS() async throws { try await StoreConformance.concurrentCAS(try make()) }
     @Test func slowWatcher() async throws { try await StoreConformance.slowWatcherIsCutOff(try make(buffer: 50), bufferLimit: 50) }
 

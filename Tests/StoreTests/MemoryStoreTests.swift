@@ -7,6 +7,7 @@ import Testing
     @Test func ranges() async throws { try await StoreConformance.ranges(MemoryStore()) }
     @Test func watches() async throws { try await StoreConformance.watches(MemoryStore()) }
     @Test func compaction() async throws { try await StoreConformance.compaction(MemoryStore()) }
+    @Test func requirements() async throws { try await StoreConformance.requirements(MemoryStore()) }
     @Test func concurrentCAS() async throws { try await StoreConformance.concurrentCAS(MemoryStore()) }
     @Test func slowWatcher() async throws {
         try await StoreConformance.slowWatcherIsCutOff(MemoryStore(watchBufferLimit: 50), bufferLimit: 50)

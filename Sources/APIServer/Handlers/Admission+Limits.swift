@@ -1,4 +1,5 @@
 import KubeAPI
+import Store
 
 /// The LimitRanger and ResourceQuota admission plugins of kube-apiserver: container
 /// defaults and bounds from LimitRanges, and hard quotas checked against current usage.
@@ -21,15 +22,12 @@ extension Admission {
 
     // MARK: LimitRanger
 
-    func applyLimitRanges(_ pod: inout JSONValue, namespace: String) async throws(StatusError) {
-        let ranges = try await storage.list(
-            CoreKinds.limitRanges, namespace: namespace, labelSelector: LabelSelector(), fieldSelector: FieldSelector(), limit: 0,
-            continueToken: nil, resourceVersion: nil
-        ).items
+    func applyLimitRanges(_ pod: inout JSONValue, namespace: String, fresh: Bool) async throws(StatusError) -> [WriteRequirement] {
+        let (ranges, requirement) = try await storage.admissionList(CoreKinds.limitRanges, namespace: namespace, fresh: fresh)
         let items = ranges.flatMap { $0["spec"]["limits"].arrayValue ?? [] }.filter {
             ($0["type"].stringValue ?? "Container") == "Container"
         }
-        guard !items.isEmpty else { return }
+        guard !items.isEmpty else { return requirement.map { [$0] } ?? [] }
         var changes: [String] = []
         var violations: [String] = []
         for field in ["initContainers", "containers"] {
@@ -72,6 +70,7 @@ extension Admission {
             pod["metadata"]["annotations"]["kubernetes.io/limit-ranger"] = .string(
                 "LimitRanger plugin set: \(changes.joined(separator: "; "))")
         }
+        return []
     }
 
     static func boundViolations(_ resources: JSONValue, item: JSONValue) -> [String] {
@@ -149,12 +148,9 @@ extension Admission {
         !["Succeeded", "Failed"].contains(pod["status"]["phase"].stringValue ?? "")
     }
 
-    func checkQuota(_ object: JSONValue, namespace: String) async throws(StatusError) {
-        let quotas = try await storage.list(
-            CoreKinds.resourceQuotas, namespace: namespace, labelSelector: LabelSelector(), fieldSelector: FieldSelector(), limit: 0,
-            continueToken: nil, resourceVersion: nil
-        ).items
-        guard !quotas.isEmpty else { return }
+    func checkQuota(_ object: JSONValue, namespace: String, fresh: Bool) async throws(StatusError) -> [WriteRequirement] {
+        let (quotas, requirement) = try await storage.admissionList(CoreKinds.resourceQuotas, namespace: namespace, fresh: fresh)
+        guard !quotas.isEmpty else { return requirement.map { [$0] } ?? [] }
         let delta = quotaDelta(object)
         let name = Self.displayName(object)
         var existing: [JSONValue]?
@@ -191,6 +187,7 @@ extension Admission {
                 message: "\(def.resource) \"\(name)\" is forbidden: exceeded quota: \(quotaName), requested: \(show(delta)), "
                     + "used: \(show(used)), limited: \(show(hard))")
         }
+        return []
     }
 
     /// "limits.cpu for: c; requests.memory for: c" for compute resources a quota tracks but the pod omits.

@@ -10,10 +10,15 @@ struct Admission: Sendable {
     private var isCRD: Bool { def.group == "apiextensions.k8s.io" && def.resource == "customresourcedefinitions" }
     private var isService: Bool { def.group.isEmpty && def.resource == "services" }
 
-    func admitCreate(_ object: inout JSONValue) async throws(StatusError) {
+    /// Returns the requirements under which what it read from the store's cache stays true
+    /// (see `RESTStorage.create`); with `fresh`, it reads the store itself.
+    func admitCreate(_ object: inout JSONValue, fresh: Bool) async throws(StatusError) -> [WriteRequirement] {
+        var requirements: [WriteRequirement] = []
         if def.namespaced, let namespace = object["metadata"]["namespace"].stringValue {
-            if def.group.isEmpty && def.resource == "pods" { try await applyLimitRanges(&object, namespace: namespace) }
-            try await checkQuota(object, namespace: namespace)
+            if def.group.isEmpty && def.resource == "pods" {
+                requirements += try await applyLimitRanges(&object, namespace: namespace, fresh: fresh)
+            }
+            requirements += try await checkQuota(object, namespace: namespace, fresh: fresh)
         }
         if isService { try await allocateService(&object) }
         if isCRD {
@@ -23,6 +28,7 @@ struct Admission: Sendable {
                     kind: def.kind, group: def.group, name: object["metadata"]["name"].stringValue ?? "", causes: errs)
             }
         }
+        return requirements
     }
 
     /// Establishes CRDs: status conditions, then the registry serves the new resources.

@@ -40,8 +40,18 @@ extension RESTStorage {
     func delete(_ def: ResourceDefinition, namespace: String?, name: String, options: DeleteOptions) async throws(StatusError)
         -> DeleteResult
     {
+        // As `update`: the first attempt may start from the store's cache; whatever would end
+        // the delete without writing is decided again on a real read.
+        var fresh = options.dryRun
         for _ in 0..<16 {
-            let (current, kv) = try await read(def, namespace: namespace, name: name)
+            let (current, kv, isCurrent) = try await readSuggestion(def, namespace: namespace, name: name, fresh: fresh)
+            fresh = true
+            if !isCurrent,
+                options.preconditionUID.map({ $0 != current["metadata"]["uid"].stringValue }) ?? false
+                    || options.preconditionResourceVersion.map({ $0 != String(kv.modRevision) }) ?? false
+            {
+                continue
+            }
             if let uid = options.preconditionUID, uid != current["metadata"]["uid"].stringValue {
                 throw StatusError.conflict(
                     resource: def.resource, group: def.group, name: name,
@@ -79,7 +89,9 @@ extension RESTStorage {
                     }
                     marked["metadata"]["finalizers"] = finalizers.isEmpty ? .null : .array(finalizers.map { .string($0) })
                     if namespaceFinalizers { marked["status"]["phase"] = "Terminating" }
-                    if marked == (def.conversion.map { $0.toStorage(current) } ?? current) || options.dryRun {
+                    let unchanged = marked == (def.conversion.map { $0.toStorage(current) } ?? current)
+                    if unchanged && !isCurrent { continue }
+                    if unchanged || options.dryRun {
                         return DeleteResult(
                             object: options.dryRun ? (def.conversion.map { $0.fromStorage(marked) } ?? marked) : current, removed: false)
                     }

@@ -36,6 +36,57 @@ struct RESTStorage: Sendable {
         return (decode ? try ObjectCodec.decode(kv, def) : .null, kv)
     }
 
+    /// The object as the store's cache has it (`KVStore.cachedGet`: possibly stale, which
+    /// `isCurrent` tells), or with `fresh` as the store has it now. A cache miss is
+    /// confirmed by a real read before it becomes a 404.
+    func readSuggestion(
+        _ def: ResourceDefinition, namespace: String?, name: String, fresh: Bool = false, decode: Bool = true
+    ) async throws(StatusError)
+        -> (object: JSONValue, kv: KeyValue, isCurrent: Bool)
+    {
+        if !fresh {
+            let cached: CachedRead
+            do {
+                cached = try await store.cachedGet(def.storageKey(namespace: namespace, name: name))
+            } catch {
+                throw StatusError.from(error, def, name: name)
+            }
+            if let kv = cached.kv { return (decode ? try ObjectCodec.decode(kv, def) : .null, kv, cached.isCurrent) }
+            if cached.isCurrent { throw StatusError.notFound(resource: def.resource, group: def.group, name: name) }
+        }
+        let (object, kv) = try await read(def, namespace: namespace, name: name, decode: decode)
+        return (object, kv, true)
+    }
+
+    /// Every object of `def` in `namespace`, for an admission check (quotas, limit ranges).
+    /// From the store's cache unless `fresh`: an empty cached answer comes with the
+    /// requirement that keeps it true until the create commits (nothing added or changed
+    /// there since the cache's revision); a non-empty one from a cache that may lag is read
+    /// again, so limits and rejections are never decided on a stale copy.
+    func admissionList(_ def: ResourceDefinition, namespace: String, fresh: Bool) async throws(StatusError) -> (
+        items: [JSONValue], requirement: WriteRequirement?
+    ) {
+        let prefix = def.storagePrefix(namespace: namespace)
+        if !fresh {
+            let cached: CachedRange
+            do {
+                cached = try await store.cachedRange(prefix: prefix)
+            } catch {
+                throw StatusError.from(error, def, name: "")
+            }
+            if cached.items.isEmpty { return ([], cached.isCurrent ? nil : .prefixUnchanged(prefix, since: cached.revision)) }
+            if cached.isCurrent {
+                var items: [JSONValue] = []
+                for kv in cached.items { items.append(try ObjectCodec.decode(kv, def)) }
+                return (items, nil)
+            }
+        }
+        let listed = try await list(
+            def, namespace: namespace, labelSelector: LabelSelector(), fieldSelector: FieldSelector(), limit: 0, continueToken: nil,
+            resourceVersion: nil)
+        return (listed.items, nil)
+    }
+
     func get(_ def: ResourceDefinition, namespace: String?, name: String) async throws(StatusError) -> JSONValue {
         try await read(def, namespace: namespace, name: name).0
     }

@@ -7,7 +7,7 @@ extension StatusError {
         switch error {
         case .keyExists: return .alreadyExists(resource: def.resource, group: def.group, name: name)
         case .keyNotFound: return .notFound(resource: def.resource, group: def.group, name: name)
-        case .revisionMismatch:
+        case .revisionMismatch, .requirementFailed:
             return .conflict(resource: def.resource, group: def.group, name: name, detail: StatusError.modifiedDetail)
         case .compacted(let requested, let compacted):
             return .expired("too old resource version: \(requested) (\(compacted))")

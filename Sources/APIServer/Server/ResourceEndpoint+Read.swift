@@ -27,10 +27,17 @@ extension ResourceEndpoint {
         guard let name = info.name else { throw StatusError.notFoundPath }
         switch info.subresource {
         case nil, "status":
+            // resourceVersion "0": any recent state will do, so the store's cache may answer
+            // (kube-apiserver serves these from its watch cache); otherwise a consistent read.
+            let anyRecent = query.resourceVersion == "0"
             if RawObject.servable(def), try representation(request).kind == .json {
-                let (_, kv) = try await storage.read(def, namespace: namespace, name: name, decode: false)
+                let kv =
+                    anyRecent
+                    ? try await storage.readSuggestion(def, namespace: namespace, name: name, decode: false).kv
+                    : try await storage.read(def, namespace: namespace, name: name, decode: false).1
                 if let raw = RawObject.withResourceVersion(kv) { return APIResponder.rawJSON(raw) }
             }
+            if anyRecent { return try render(try await storage.readSuggestion(def, namespace: namespace, name: name).object, request) }
             return try render(try await storage.get(def, namespace: namespace, name: name), request)
         case "scale":
             return APIResponder.json(try ScaleSubresource.scale(of: try await storage.get(def, namespace: namespace, name: name), def))

@@ -23,8 +23,8 @@ extension ResourceEndpoint {
         options.isApply = false
         let admission = Admission(storage: storage, def: def)
         let created = try await storage.create(def, namespace: info.namespace, body: object, options: options) {
-            (o: inout JSONValue) throws(StatusError) in
-            try await admission.admitCreate(&o)
+            (o: inout JSONValue, fresh: Bool) throws(StatusError) in
+            try await admission.admitCreate(&o, fresh: fresh)
         }
         if !options.dryRun { try await Admission(storage: storage, def: def).afterWrite(created, registry: responder.registry) }
         return try render(created, request, status: .created)
@@ -145,8 +145,8 @@ extension ResourceEndpoint {
             object["metadata"]["name"] = .string(name)
             let admission = Admission(storage: storage, def: def)
             let created = try await storage.create(def, namespace: info.namespace, body: object, options: options) {
-                (o: inout JSONValue) throws(StatusError) in
-                try await admission.admitCreate(&o)
+                (o: inout JSONValue, fresh: Bool) throws(StatusError) in
+                try await admission.admitCreate(&o, fresh: fresh)
             }
             if !options.dryRun { try await admission.afterWrite(created, registry: responder.registry) }
             return try render(created, request, status: .created)
