@@ -19,8 +19,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-# Members: one process, no simulated pod start delay (the federation is what is measured).
-"$bin" sandbox --name m --count "$members" --nodes 2 --pod-start-delay-ms 0 --port 0 --data-dir "$work/members" \
+# Members: one process, no simulated pod start delay (the federation is what is measured);
+# enough nodes for one pod of every Deployment (a node holds 110 pods).
+nodes=$((deployments / 100 + 2))
+"$bin" sandbox --name m --count "$members" --nodes "$nodes" --pod-start-delay-ms 0 --port 0 --data-dir "$work/members" \
   --write-kubeconfig "$work/members.kubeconfig" --log-level warning >"$work/members.log" 2>&1 &
 members_pid=$!
 pids+=($members_pid)

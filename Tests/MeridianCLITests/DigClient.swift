@@ -18,9 +18,11 @@ enum DigClient {
         }
     }
 
-    static func query(port: Int, _ name: String, _ type: String = "A") throws -> Answer {
+    static func query(port: Int, _ name: String, _ type: String = "A", server: String = "127.0.0.1", tcp: Bool = false) throws -> Answer {
         let result = try run(
-            "/usr/bin/dig", ["@127.0.0.1", "-p", "\(port)", "+norec", "+time=1", "+tries=1", "+noall", "+answer", "+comments", name, type])
+            "/usr/bin/dig",
+            ["@\(server)", "-p", "\(port)", "+norec", "+time=1", "+tries=1", "+noall", "+answer", "+comments"] + (tcp ? ["+tcp"] : [])
+                + [name, type])
         var answer = Answer(status: "", records: [])
         for line in result.output.split(separator: "\n") {
             if let range = line.range(of: "status: ") {

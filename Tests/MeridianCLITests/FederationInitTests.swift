@@ -182,6 +182,17 @@ import Testing
             )
         }
 
+        // The control plane's own DNS answers through its Service's load balancer (port 53;
+        // the sandbox's load balancer forwards TCP, so dig asks over TCP).
+        var named = try DigClient.query(port: 53, "calculatorlb.default.myfederation.svc.meridian.local", server: address, tcp: true)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while named.addresses != Set(memberAddresses.values), ContinuousClock.now < deadline {
+            usleep(100_000)
+            named = try DigClient.query(port: 53, "calculatorlb.default.myfederation.svc.meridian.local", server: address, tcp: true)
+        }
+        #expect(named.status == "NOERROR")
+        #expect(named.addresses == Set(memberAddresses.values), "\(named)")
+
         // The control plane's state lives on its claim: a new pod has the same federation.
         let firstPod = try seed.kubectl([
             "--context", "westuscluster1", "-n", "federation-system", "get", "pods", "-l", Self.hostSelector, "-o", "name",

@@ -26,6 +26,11 @@ struct ControlPlaneManifests {
     }
 
     static let servingPort = 8443
+    /// The built-in DNS server's port in the pod (unprivileged); the Service answers on 53.
+    static let dnsPort = 5353
+
+    /// The control plane serves the zone itself (no external provider).
+    var servesDNS: Bool { dnsProvider == nil || dnsProvider == "builtin" }
     static let dataPath = "/var/lib/meridian"
     static let credentialsPath = "/etc/meridian/pki"
     static let dnsConfigPath = "/etc/meridian/dns"
@@ -130,6 +135,7 @@ struct ControlPlaneManifests {
             "--federation-name=\(federation)", "--pki-dir=\(Self.credentialsPath)",
         ]
         if let dnsProvider { args.append("--dns-provider=\(dnsProvider)") }
+        if servesDNS { args.append("--dns-port=\(Self.dnsPort)") }
         if let dnsZoneName, !dnsZoneName.isEmpty { args.append("--dns-zone-name=\(dnsZoneName)") }
         if dnsProviderConfig != nil { args.append("--dns-provider-config=\(Self.dnsConfigPath)/\(Self.dnsConfigKey)") }
         return args
@@ -150,10 +156,18 @@ struct ControlPlaneManifests {
             mounts.append(["name": "dns-provider", "mountPath": .string(Self.dnsConfigPath), "readOnly": true])
             volumes.append(["name": "dns-provider", "secret": ["secretName": .string(dnsSecretName), "defaultMode": 0o400]])
         }
+        var ports: [JSONValue] = [["name": "https", "containerPort": .int(Int64(Self.servingPort)), "protocol": "TCP"]]
+        if servesDNS {
+            for proto in ["TCP", "UDP"] {
+                ports.append([
+                    "name": .string("dns-\(proto.lowercased())"), "containerPort": .int(Int64(Self.dnsPort)), "protocol": .string(proto),
+                ])
+            }
+        }
         let container: JSONValue = [
             "name": "meridian", "image": .string(image), "args": .array(arguments.map { .string($0) }),
             "env": [["name": "POD_IP", "valueFrom": ["fieldRef": ["fieldPath": "status.podIP"]]]],
-            "ports": [["name": "https", "containerPort": .int(Int64(Self.servingPort)), "protocol": "TCP"]],
+            "ports": .array(ports),
             "readinessProbe": ["httpGet": ["path": "/readyz", "port": "https", "scheme": "HTTPS"], "periodSeconds": 2],
             "volumeMounts": .array(mounts),
         ]
@@ -176,12 +190,18 @@ struct ControlPlaneManifests {
     }
 
     var service: JSONValue {
-        [
+        var ports: [JSONValue] = [["name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"]]
+        if servesDNS {
+            // Resolvers ask over UDP and fall back to TCP; a load balancer of mixed protocols
+            // is plain Kubernetes since 1.26.
+            for proto in ["TCP", "UDP"] {
+                let name = JSONValue.string("dns-\(proto.lowercased())")
+                ports.append(["name": name, "port": 53, "targetPort": name, "protocol": .string(proto)])
+            }
+        }
+        return [
             "apiVersion": "v1", "kind": "Service", "metadata": metadata(serviceName),
-            "spec": [
-                "type": "LoadBalancer", "selector": selector,
-                "ports": [["name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"]],
-            ],
+            "spec": ["type": "LoadBalancer", "selector": selector, "ports": .array(ports)],
         ]
     }
 
