@@ -3,6 +3,7 @@
 # one process, all joined; then propagation latency (create in the federation → copy seen
 # by every member's watch) and convergence of DEPLOYMENTS Deployments; control plane RSS.
 # Usage: bash scripts/bench-federation.sh [MEMBERS] [OBJECTS] [DEPLOYMENTS]   (defaults 10 200 1000)
+# RATE: creates per second in the latency run (default 20).
 # Prints meridian-fedbench's JSON. BUILD=debug uses the debug build (for trying it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,5 +40,5 @@ until [[ $(kubectl --context meridian get clusters -o jsonpath='{range .items[*]
   sleep 0.2
 done
 
-"$bench" --kubeconfig "$KUBECONFIG" --federation meridian --objects "$objects" --deployments "$deployments" \
+"$bench" --kubeconfig "$KUBECONFIG" --federation meridian --objects "$objects" --rate "${RATE:-20}" --deployments "$deployments" \
   --server-pid "$cp_pid" --members-pid "$members_pid" --timeout "${TIMEOUT:-600}"
