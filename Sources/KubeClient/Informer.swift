@@ -50,7 +50,9 @@ public actor Informer {
     let logger: Logger
 
     /// Objects by namespace, then name.
-    private var objects: [String: [String: JSONValue]] = [:]
+    private var objects: [String: [String: CachedObject]] = [:]
+    /// Objects are kept as JSON bytes (see `CachedObject`), with no controller index.
+    let compactCache: Bool
     private var controllers = ControllerIndex()
     private let handlers = Mutex<[@Sendable (InformerEvent) -> Void]>([])
     private var synced = false
@@ -62,8 +64,9 @@ public actor Informer {
 
     public init(
         client: KubeClient, type: ResourceType, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
-        resyncPeriod: Duration? = nil, logger: Logger
+        resyncPeriod: Duration? = nil, compactCache: Bool = false, logger: Logger
     ) {
+        self.compactCache = compactCache
         self.client = client
         self.type = type
         self.namespace = namespace
@@ -92,14 +95,17 @@ public actor Informer {
     }
 
     public func get(namespace: String = "", name: String) -> JSONValue? {
-        objects[namespace]?[name]
+        objects[namespace]?[name]?.object
     }
 
     /// Cached objects, optionally of one namespace and matching a selector.
     public func list(namespace: String? = nil, selector: LabelSelector? = nil) -> [JSONValue] {
         var out: [JSONValue] = []
-        func take(_ bucket: [String: JSONValue]) {
-            for object in bucket.values where selector.map({ $0.matches(Self.labels(object)) }) ?? true { out.append(object) }
+        func take(_ bucket: [String: CachedObject]) {
+            for cached in bucket.values {
+                let object = cached.object
+                if selector.map({ $0.matches(Self.labels(object)) }) ?? true { out.append(object) }
+            }
         }
         if let namespace {
             if let bucket = objects[namespace] { take(bucket) }
@@ -112,14 +118,21 @@ public actor Informer {
     /// The cached objects whose controller (owner reference with `controller: true`) has
     /// this UID, by an index rather than a scan.
     public func controlled(by uid: String) -> [JSONValue] {
-        controllers.controlled(by: uid).compactMap { objects[$0.namespace]?[$0.name] }
+        controllers.controlled(by: uid).compactMap { objects[$0.namespace]?[$0.name]?.object }
     }
 
     /// What a controller with this UID in `namespace` has to look at: the objects it
     /// controls and the namespace's orphans (objects without a controller, which it may adopt).
     public func claimable(by uid: String, namespace: String) -> [JSONValue] {
         let keys = controllers.controlled(by: uid).union(controllers.orphans(namespace: namespace))
-        return keys.compactMap { objects[$0.namespace]?[$0.name] }.filter { ($0["metadata"]["namespace"].stringValue ?? "") == namespace }
+        return keys.compactMap { objects[$0.namespace]?[$0.name]?.object }.filter {
+            ($0["metadata"]["namespace"].stringValue ?? "") == namespace
+        }
+    }
+
+    /// The keys of every cached object (no object is parsed for it).
+    public func keys() -> [ObjectKey] {
+        objects.flatMap { namespace, bucket in bucket.keys.map { ObjectKey(namespace: namespace, name: $0) } }
     }
 
     public var count: Int { objects.values.reduce(0) { $0 + $1.count } }
@@ -195,13 +208,15 @@ public actor Informer {
             fresh[key.namespace, default: [:]][key.name] = item
         }
         let old = objects
-        objects = fresh
+        objects = fresh.mapValues { bucket in bucket.mapValues { CachedObject($0, compact: compactCache) } }
         controllers = ControllerIndex()
-        for bucket in fresh.values { for object in bucket.values { controllers.insert(object) } }
+        if !compactCache {
+            for bucket in fresh.values { for object in bucket.values { controllers.insert(object) } }
+        }
         lastResourceVersion = resourceVersion
         for (ns, bucket) in fresh {
             for (name, object) in bucket {
-                if let previous = old[ns]?[name] {
+                if let previous = old[ns]?[name]?.object {
                     if previous["metadata"]["resourceVersion"] != object["metadata"]["resourceVersion"] {
                         notify(.updated(old: previous, new: object))
                     }
@@ -211,7 +226,7 @@ public actor Informer {
             }
         }
         for (ns, bucket) in old {
-            for (name, object) in bucket where fresh[ns]?[name] == nil { notify(.deleted(object)) }
+            for (name, cached) in bucket where fresh[ns]?[name] == nil { notify(.deleted(cached.object)) }
         }
         if !synced {
             synced = true
@@ -225,13 +240,13 @@ public actor Informer {
         let key = ObjectKey(event.object)
         switch event.type {
         case .added, .modified:
-            let previous = objects[key.namespace]?[key.name]
-            objects[key.namespace, default: [:]][key.name] = event.object
-            controllers.replace(previous, with: event.object)
+            let previous = objects[key.namespace]?[key.name]?.object
+            objects[key.namespace, default: [:]][key.name] = CachedObject(event.object, compact: compactCache)
+            if !compactCache { controllers.replace(previous, with: event.object) }
             notify(previous.map { .updated(old: $0, new: event.object) } ?? .added(event.object))
         case .deleted:
             if let removed = objects[key.namespace]?.removeValue(forKey: key.name) {
-                controllers.remove(removed)
+                if case .parsed(let object) = removed { controllers.remove(object) }
                 if objects[key.namespace]?.isEmpty == true { objects[key.namespace] = nil }
             }
             notify(.deleted(event.object))
@@ -245,7 +260,7 @@ public actor Informer {
     }
 
     private func forEachObject(_ body: (JSONValue) -> Void) {
-        for bucket in objects.values { for object in bucket.values { body(object) } }
+        for bucket in objects.values { for cached in bucket.values { body(cached.object) } }
     }
 
     private func notify(_ event: InformerEvent) {

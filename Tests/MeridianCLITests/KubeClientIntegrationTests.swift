@@ -175,6 +175,34 @@ import Testing
         #expect(names(await informer.claimable(by: "uid-c", namespace: "default")) == [])
     }
 
+    @Test func aCompactCacheReadsBackWhatItHolds() async throws {
+        let server = try MeridianProcess.apiserver(dataDir: try Paths.temporaryDirectory("informer-compact"))
+        let c = try client(server)
+        _ = try await c.create(.configMaps, configMap("first", labels: ["app": "a"], data: ["k": "v"]))
+        let olds = EventLog()
+        let informer = Informer(client: c, type: .configMaps, namespace: "default", compactCache: true, logger: Logger(label: "test"))
+        informer.addHandler { event in
+            if case .updated(let old, let new) = event, old != new {
+                olds.append("\(old["data"]["k"].stringValue ?? "") → \(new["data"]["k"].stringValue ?? "")")
+            }
+        }
+        let running = Task { await informer.run() }
+        defer {
+            running.cancel()
+            Task { await c.shutdown() }
+        }
+        #expect(await informer.waitForSync())
+        let stored = try await c.get(.configMaps, namespace: "default", name: "first")
+        #expect(await informer.get(namespace: "default", name: "first") == stored)
+        _ = try await c.patch(.configMaps, namespace: "default", name: "first", ["data": ["k": "w"]], as: .merge)
+        _ = try await c.create(.configMaps, configMap("second", labels: ["app": "b"]))
+        try await eventually { await informer.count == 2 }
+        try await eventually { olds.entries == ["v → w"] }
+        #expect(await informer.get(namespace: "default", name: "first")?["data"] == ["k": "w"])
+        #expect(await informer.keys().map(\.description).sorted() == ["default/first", "default/second"])
+        #expect(await informer.list(selector: try LabelSelector.parse("app=b")).map { $0["metadata"]["name"] } == ["second"])
+    }
+
     @Test func discoveryFindsBuiltInsAndNewCustomResources() async throws {
         let server = try MeridianProcess.apiserver()
         let c = try client(server)

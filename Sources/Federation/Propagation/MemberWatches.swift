@@ -79,7 +79,7 @@ public final class MemberWatches: Service, Sendable {
     public func cachedKeys(cluster: String) async -> [(ResourceType, ObjectKey)] {
         var keys: [(ResourceType, ObjectKey)] = []
         for (type, informer) in informers.withLock({ $0[cluster] ?? [] }) {
-            keys += await informer.list().map { (type, ObjectKey($0)) }
+            keys += await informer.keys().map { (type, $0) }
         }
         return keys
     }
@@ -103,7 +103,13 @@ public final class MemberWatches: Service, Sendable {
             for await request in requests.cancelOnGracefulShutdown() {
                 guard case .watch(let cluster, let client, let generation) = request else { continue }
                 let started = types.withLock { $0 }.map { type in
-                    (type, Informer(client: client, type: type, labelSelector: "\(Federation.managedLabel)=true", logger: logger))
+                    (
+                        type,
+                        // Every member's copy of everything: kept as JSON, parsed when read.
+                        Informer(
+                            client: client, type: type, labelSelector: "\(Federation.managedLabel)=true", compactCache: true,
+                            logger: logger)
+                    )
                 }
                 informers.withLock { $0[cluster] = started }
                 for (type, informer) in started {
