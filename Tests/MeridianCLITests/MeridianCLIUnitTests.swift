@@ -20,7 +20,14 @@ import Testing
             container["args"]
                 == [
                     "serve", "--data-dir=/var/lib/meridian", "--port=8443", "--bind-address=$(POD_IP)", "--federation-name=fed",
-                    "--pki-dir=/etc/meridian/pki", "--dns-provider=builtin", "--dns-zone-name=example.com.",
+                    "--pki-dir=/etc/meridian/pki", "--dns-provider=builtin", "--dns-port=5353", "--dns-zone-name=example.com.",
+                ])
+        #expect(
+            container["ports"]
+                == [
+                    ["name": "https", "containerPort": 8443, "protocol": "TCP"],
+                    ["name": "dns-tcp", "containerPort": 5353, "protocol": "TCP"],
+                    ["name": "dns-udp", "containerPort": 5353, "protocol": "UDP"],
                 ])
         #expect(deployment["spec"]["strategy"]["type"] == "Recreate")
         #expect(
@@ -41,6 +48,21 @@ import Testing
         #expect(spec["volumes"][0] == ["name": "data", "emptyDir": .emptyObject])
         #expect(spec["containers"][0]["args"].arrayValue?.last == "--dns-provider-config=/etc/meridian/dns/provider.conf")
         #expect(manifests.dnsSecret?["data"]["provider.conf"] == "dGVuYW50LWlkID0gdAo=")
+    }
+
+    @Test func theServiceAnswersDNSOnlyWhenTheControlPlaneServesIt() {
+        var manifests = Self.manifests()
+        #expect(
+            manifests.service["spec"]["ports"]
+                == [
+                    ["name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"],
+                    ["name": "dns-tcp", "port": 53, "targetPort": "dns-tcp", "protocol": "TCP"],
+                    ["name": "dns-udp", "port": 53, "targetPort": "dns-udp", "protocol": "UDP"],
+                ])
+        // An external provider serves the zone: no DNS port, no --dns-port.
+        manifests.dnsProvider = "azure-azuredns"
+        #expect(manifests.service["spec"]["ports"] == [["name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"]])
+        #expect(!(manifests.arguments.contains { $0.hasPrefix("--dns-port") }))
     }
 
     @Test func theCredentialsHashFollowsTheCredentialsOnly() {
