@@ -52,9 +52,11 @@ public final class BINDServer: Sendable {
         try configuration.write(to: configFile, atomically: true, encoding: .utf8)
         process = try ChildProcess("/usr/sbin/named", ["-g", "-n", "1", "-c", configFile.path], directory: directory)
         let (port, zone) = (port, zone)
+        // Over TCP, which updates and transfers use: named can answer on UDP a moment before
+        // its TCP listener takes connections.
         let up = await TestEnvironment.poll(timeout: .seconds(20)) { () -> Bool? in
             let soa = try? TestEnvironment.run(
-                "/usr/bin/dig", ["@127.0.0.1", "-p", "\(port)", "+short", "+time=1", "+tries=1", zone, "SOA"])
+                "/usr/bin/dig", ["@127.0.0.1", "-p", "\(port)", "+tcp", "+short", "+time=1", "+tries=1", zone, "SOA"])
             return soa?.output.isEmpty == false ? true : nil
         }
         guard up == true else { throw TestServerError.didNotStart("named", log: process.log) }
