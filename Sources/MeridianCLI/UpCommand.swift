@@ -71,8 +71,10 @@ struct UpCommand: AsyncParsableCommand {
             })
         var prefixes = Set<String>()
         let names = (1...members).map { "member-\($0)" }
+        var topology: [String: UpCoordinator.Topology] = [:]
         for (i, name) in names.enumerated() {
             let region = "region-\(i + 1)"
+            topology[name] = .init(region: region, zone: "\(region)-a")
             let configuration = SandboxConfiguration(
                 name: name, region: region, zone: "\(region)-a", nodeCount: nodes,
                 loadBalancerPrefix: SandboxCommand.uniquePrefix(for: name, taken: &prefixes))
@@ -83,7 +85,8 @@ struct UpCommand: AsyncParsableCommand {
         }
         services.append(
             UpCoordinator(
-                federationName: "meridian", members: names, entries: listening, dnsPorts: dnsPorts, dnsZone: dns.zone.description,
+                federationName: "meridian", members: names, topology: topology, entries: listening, dnsPorts: dnsPorts,
+                dnsZone: dns.zone.description,
                 kubeconfigPath: kubeconfig ?? (root as NSString).appendingPathComponent("kubeconfig"), mergeKubeconfig: mergeKubeconfig,
                 logger: logger))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -94,8 +97,16 @@ struct UpCommand: AsyncParsableCommand {
 /// Once every API server listens: writes the kubeconfig, joins the members (again, on a
 /// restart: ports may have changed), waits for them to be Ready and says how to use it.
 struct UpCoordinator: Service {
+    struct Topology: Sendable {
+        var region: String
+        var zone: String
+    }
+
     let federationName: String
     let members: [String]
+    /// Where each member runs: given to the join, since a sandbox that has just started
+    /// may not have the labelled nodes a join would read it from.
+    let topology: [String: Topology]
     let entries: AsyncStream<KubeconfigFile.Entry>
     let dnsPorts: AsyncStream<Int>
     let dnsZone: String
@@ -120,7 +131,9 @@ struct UpCoordinator: Service {
                 guard let entry = byName[name] else { continue }
                 let member = try KubeClient(entry.configuration)
                 do {
-                    try await ClusterRegistration(cluster: name, federationName: federationName).join(
+                    try await ClusterRegistration(
+                        cluster: name, federationName: federationName, region: topology[name]?.region, zone: topology[name]?.zone
+                    ).join(
                         member: member, memberConfiguration: entry.configuration, federation: federation)
                 } catch {
                     await member.shutdown()
