@@ -4,6 +4,9 @@
 # by every member's watch) and convergence of DEPLOYMENTS Deployments; control plane RSS.
 # Usage: bash scripts/bench-federation.sh [MEMBERS] [OBJECTS] [DEPLOYMENTS]   (defaults 10 200 1000)
 # RATE: creates per second in the latency run (default 20).
+# MEMBER_CONTROLLERS: the members' --controllers (default '*'); '-*' makes them plain API
+# servers, so convergence measures propagation alone (no 10,000 simulated pods on the same
+# cores) and readiness is not waited for.
 # Prints meridian-fedbench's JSON. BUILD=debug uses the debug build (for trying it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +26,8 @@ trap cleanup EXIT
 # Members: one process, no simulated pod start delay (the federation is what is measured);
 # enough nodes for one pod of every Deployment (a node holds 110 pods).
 nodes=$((deployments / 100 + 2))
-"$bin" sandbox --name m --count "$members" --nodes "$nodes" --pod-start-delay-ms 0 --port 0 --data-dir "$work/members" \
+controllers=${MEMBER_CONTROLLERS:-*}
+"$bin" sandbox --name m --count "$members" --nodes "$nodes" --controllers="$controllers" --pod-start-delay-ms 0 --port 0 --data-dir "$work/members" \
   --write-kubeconfig "$work/members.kubeconfig" --log-level warning >"$work/members.log" 2>&1 &
 members_pid=$!
 pids+=($members_pid)
@@ -41,4 +45,5 @@ until [[ $(kubectl --context meridian get clusters -o jsonpath='{range .items[*]
 done
 
 "$bench" --kubeconfig "$KUBECONFIG" --federation meridian --objects "$objects" --rate "${RATE:-20}" --deployments "$deployments" \
-  --server-pid "$cp_pid" --members-pid "$members_pid" --timeout "${TIMEOUT:-600}"
+  --server-pid "$cp_pid" --members-pid "$members_pid" --timeout "${TIMEOUT:-600}" \
+  $([[ $controllers == "-*" ]] && echo --no-wait-ready)

@@ -23,6 +23,8 @@ struct FederationBenchmark: AsyncParsableCommand {
     @Option(help: "Creates per second during the latency run.") var rate: Double = 20
     @Option(help: "Deployments created at once for the convergence run (0: skip).") var deployments: Int = 0
     @Option(help: "Concurrent writers for the convergence run.") var writers: Int = 16
+    @Flag(inversion: .prefixedNo, help: "Wait for the federation to report every Deployment ready (members without controllers never do).")
+    var waitReady = true
     @Option(help: "PID of the control plane, for its memory and CPU time.") var serverPid: Int32?
     @Option(help: "PID of the members' sandbox process, for its CPU time.") var membersPid: Int32?
     @Option(help: "Seconds to wait for either run to finish.") var timeout: Int = 300
@@ -48,7 +50,7 @@ struct FederationBenchmark: AsyncParsableCommand {
             let convergence = Convergence(federation: fed, members: members, timeout: .seconds(timeout))
             let cpuBefore = (Self.cpuSeconds(serverPid), Self.cpuSeconds(membersPid))
             do {
-                results["convergence"] = try await convergence.measure(deployments: deployments, writers: writers)
+                results["convergence"] = try await convergence.measure(deployments: deployments, writers: writers, waitReady: waitReady)
             } catch {
                 results["convergence"] = ["error": .string("\(error)")]
             }

@@ -108,7 +108,7 @@ struct Convergence {
     let timeout: Duration
     static let namespace = "fedbench-convergence"
 
-    func measure(deployments: Int, writers: Int) async throws -> JSONValue {
+    func measure(deployments: Int, writers: Int, waitReady: Bool) async throws -> JSONValue {
         try await ensureNamespace(Self.namespace, federation: federation, members: members, timeout: timeout)
         let replicas = Int64(members.count)  // one pod per member each
         let start = ContinuousClock.now
@@ -149,6 +149,11 @@ struct Convergence {
                 return true
             }
             copied = ContinuousClock.now - start
+            if !waitReady {
+                readyMs = "not measured"
+                group.cancelAll()
+                return
+            }
             do {
                 try await waitUntil("the federation to report every Deployment ready", timeout: timeout, every: .milliseconds(100)) {
                     readyCount = await federationCache.list().filter { ($0["status"]["readyReplicas"].intValue ?? 0) == replicas }.count

@@ -44,6 +44,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Pods with this image (any tag) run as real processes of this meridian binary; others are simulated.")
     var image: String = "ghcr.io/meridian-dev/meridian"
 
+    @Option(
+        help: """
+            Controllers to run, as kube-controller-manager's flag: '*' all, 'name' one, '-name' not that one \
+            (e.g. '*,-deployment'; '--controllers=-*': none, a plain API server). Names: \
+            \(SandboxComponent.allCases.map(\.rawValue).sorted().joined(separator: ", ")).
+            """)
+    var controllers: String = "*"
+
     @Option(help: "Write a kubeconfig (context named after the sandbox) to this file.")
     var writeKubeconfig: String?
 
@@ -64,6 +72,11 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...250).contains(nodes) else { throw ValidationError("--nodes must be between 0 and 250, not \(nodes)") }
         guard podStartDelayMs >= 0 else { throw ValidationError("--pod-start-delay-ms must not be negative") }
         guard jobDurationSeconds >= 0 else { throw ValidationError("--job-duration-seconds must not be negative") }
+        do {
+            _ = try SandboxComponent.selection(controllers)
+        } catch {
+            throw ValidationError("--controllers: \(error)")
+        }
         if let count {
             guard (1...1000).contains(count) else { throw ValidationError("--count must be between 1 and 1000, not \(count)") }
             guard basePort == 0 || (1...(65536 - count)).contains(basePort) else {
@@ -98,6 +111,7 @@ struct SandboxCommand: AsyncParsableCommand {
             configuration.podStartDelay = .milliseconds(podStartDelayMs)
             configuration.jobDuration = .milliseconds(Int(jobDurationSeconds * 1000))
             configuration.processImage = image
+            configuration.components = try SandboxComponent.selection(controllers)
             services += try SandboxAssembly.services(
                 configuration: configuration, dataDir: instance.dataDir, storage: storage,
                 storeInstance: instances.count > 1 ? instance.name : nil, bindAddress: listen.bindAddress, port: instance.port,

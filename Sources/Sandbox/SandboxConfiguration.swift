@@ -13,6 +13,8 @@ public struct SandboxConfiguration: Sendable {
     public var podStartDelay: Duration = .milliseconds(300)
     /// How long a Job's pod runs before it succeeds.
     public var jobDuration: Duration = .seconds(2)
+    /// The controllers that run (`--controllers`); all by default.
+    public var components: Set<SandboxComponent> = Set(SandboxComponent.allCases)
     /// Node heartbeat (Lease renewal) interval.
     public var heartbeatInterval: Duration = .seconds(10)
     /// The first three octets of the loopback /24 load-balancer IPs come from, e.g. "127.42.7".

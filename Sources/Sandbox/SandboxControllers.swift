@@ -13,25 +13,27 @@ public struct SandboxControllers: Service {
         self.context = context
     }
 
-    /// The controllers, in no particular order (each waits for its caches).
+    /// The enabled controllers, in no particular order (each waits for its caches).
     func components() -> [any Service] {
-        var services: [any Service] = []
-        services += NodeSimulator.services(context)
-        services += NamespaceBootstrap.services(context)
-        services += Scheduler.services(context)
-        services += Kubelet.services(context, runtime: runtime)
-        services += ReplicaSetController.services(context)
-        services += DeploymentController.services(context)
-        services += JobController.services(context)
-        services += StatefulSetController.services(context)
-        services += DaemonSetController.services(context)
-        services += CronJobController.services(context)
-        services += GarbageCollector.services(context)
-        services += ResourceQuotaController.services(context)
-        services += DisruptionController.services(context)
-        services += ServiceControllers.services(context)
-        services += ClaimBinder.services(context)
-        return services
+        let enabled = context.configuration.components
+        let all: [(SandboxComponent, () -> [any Service])] = [
+            (.nodes, { NodeSimulator.services(context) }),
+            (.namespace, { NamespaceBootstrap.services(context) }),
+            (.scheduler, { Scheduler.services(context) }),
+            (.kubelet, { Kubelet.services(context, runtime: runtime) }),
+            (.replicaset, { ReplicaSetController.services(context) }),
+            (.deployment, { DeploymentController.services(context) }),
+            (.job, { JobController.services(context) }),
+            (.statefulset, { StatefulSetController.services(context) }),
+            (.daemonset, { DaemonSetController.services(context) }),
+            (.cronjob, { CronJobController.services(context) }),
+            (.garbagecollector, { GarbageCollector.services(context) }),
+            (.resourcequota, { ResourceQuotaController.services(context) }),
+            (.disruption, { DisruptionController.services(context) }),
+            (.service, { ServiceControllers.services(context) }),
+            (.persistentvolumeBinder, { ClaimBinder.services(context) }),
+        ]
+        return all.filter { enabled.contains($0.0) }.flatMap { $0.1() }
     }
 
     public func run() async throws {
@@ -42,6 +44,8 @@ public struct SandboxControllers: Service {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { await informers.run() }
+                    // With every controller switched off nothing else runs until shutdown.
+                    group.addTask { try? await gracefulShutdown() }
                     for service in services {
                         group.addTask { try await service.run() }
                     }

@@ -16,6 +16,8 @@ extension PropagationController {
         /// The member's copy after this pass (nil: none of ours there).
         var copy: JSONValue?
         var entry: PlacementRecord.Entry
+        /// This pass made the member's first copy (one Event names them all).
+        var created = false
     }
 
     /// One member's part of a divided workload (nil: the field is not divided).
@@ -135,7 +137,7 @@ extension PropagationController {
                 await events.record(
                     object, type: .warning, reason: "DriftReverted", message: "cluster \(cluster.name): the copy was deleted; recreated")
             } else {
-                await events.record(object, reason: "Propagated", message: "created in cluster \(cluster.name)")
+                return CopyOutcome(copy: applied, entry: entry, created: true)
             }
         } else if !drifted.isEmpty, mode == .revert {
             await events.record(

@@ -38,7 +38,7 @@ extension PropagationController {
         let controller = Controller(
             name: "propagation", reconciler: reconciler, queue: queue,
             informers: types.compactMap(registry.informer(for:)) + [reconciler.clusters, reconciler.secrets]
-                + reconciler.policies.all, workers: 4,
+                + reconciler.policies.all, workers: 16,
             logger: logger)
         let statusController = Controller(
             name: "status-aggregation",

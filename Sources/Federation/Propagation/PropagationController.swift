@@ -118,10 +118,12 @@ public struct PropagationController: Reconciler {
                 share: .init(replicas: staged.apply[cluster.name], completions: plan.completions?[cluster.name]),
                 overrides: plan.overrides, candidate: ClusterCandidate(cluster))
         }
+        var created: [String] = []
         for (name, result) in outcomes {
             switch result {
             case .success(let outcome):
                 if let applied = outcome.copy { copies[name] = applied }
+                if outcome.created { created.append(name) }
                 var entry = outcome.entry
                 entry.replicas = plan.output.replicas[name]
                 if staged.holding.contains(name), entry.state == "Scheduled" {
@@ -135,6 +137,11 @@ public struct PropagationController: Reconciler {
                 record.clusters.append(.init(name: name, replicas: plan.output.replicas[name], state: "Failed", message: "\(error)"))
                 failure = failure ?? error
             }
+        }
+        if !created.isEmpty {
+            // One Event for the pass, not one per member: at 100 members that is 100 writes.
+            let clusters = created.count == 1 ? "cluster \(created[0])" : "clusters \(created.joined(separator: ", "))"
+            await events.record(object, reason: "Propagated", message: "created in \(clusters)")
         }
         // A Ready member the policy no longer selects loses its copy (never an unreachable one).
         if plan.policy != nil || plan.previous != nil {
