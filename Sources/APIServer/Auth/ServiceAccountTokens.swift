@@ -71,7 +71,10 @@ public struct ServiceAccountTokens: Sendable {
     }
 
     /// The identity a token proves, if its signature and lifetime check out.
-    public func verify(_ token: String) -> UserInfo? {
+    public func verify(_ token: String) -> UserInfo? { verifyWithExpiry(token)?.user }
+
+    /// The identity a token proves and when the token expires (Unix seconds).
+    func verifyWithExpiry(_ token: String) -> (user: UserInfo, expires: Int64)? {
         let parts = token.split(separator: ".").map(String.init)
         guard parts.count == 3, let sig = Self.fromBase64URL(parts[2]), let payload = Self.fromBase64URL(parts[1]),
             let signature = try? P256.Signing.ECDSASignature(rawRepresentation: sig),
@@ -81,9 +84,10 @@ public struct ServiceAccountTokens: Sendable {
             let sub = claims["sub"].stringValue
         else { return nil }
         let ns = claims["kubernetes.io"]["namespace"].stringValue ?? ""
-        return UserInfo(
+        let user = UserInfo(
             name: sub, groups: ["system:serviceaccounts", "system:serviceaccounts:\(ns)", "system:authenticated"],
             uid: claims["kubernetes.io"]["serviceaccount"]["uid"].stringValue ?? "")
+        return (user, exp)
     }
 }
 

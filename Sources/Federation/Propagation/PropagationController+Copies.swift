@@ -18,6 +18,8 @@ extension PropagationController {
         var entry: PlacementRecord.Entry
         /// This pass made the member's first copy (one Event names them all).
         var created = false
+        /// The member's watch delivered another version while the apply was out.
+        var lookAgain = false
     }
 
     /// One member's part of a divided workload (nil: the field is not divided).
@@ -114,22 +116,25 @@ extension PropagationController {
             _ = await driftReports.isNew(cluster.name, federated, [])
         }
         // Nothing to do when this exact copy was applied last and the member still holds it.
-        if let existing, drifted.isEmpty, await ledger.isLastApplied(cluster.name, federated, copy: copy),
+        if let existing, drifted.isEmpty, ledger.isLastApplied(cluster.name, federated, copy: copy),
             CopyComparison.holds(copy, in: existing)
         {
             return CopyOutcome(copy: existing, entry: entry)
         }
         if let namespace { try await ensureNamespace(namespace, in: member, cluster: cluster.name) }
-        let seenBefore = await ledger.contains(cluster.name, federated)
+        let seenBefore = ledger.contains(cluster.name, federated)
         let applied: JSONValue
+        ledger.beginApply(cluster.name, federated)
         do {
             applied = try await member.apply(type, copy, fieldManager: Self.fieldManager, force: true)
         } catch {
+            ledger.endApply(cluster.name, federated, copy: nil, resourceVersion: nil)
             // The namespace may have gone from the member since it was last seen.
             if error.isNotFound, let namespace { await knownNamespaces.forget(namespace, cluster: cluster.name) }
             throw error
         }
-        await ledger.record(cluster.name, federated, copy: copy)
+        let lookAgain = ledger.endApply(
+            cluster.name, federated, copy: copy, resourceVersion: applied["metadata"]["resourceVersion"].stringValue)
         // The copy may have been deleted between the read and the apply: a new uid says so.
         let recreated = existing.map { $0["metadata"]["uid"] != applied["metadata"]["uid"] } ?? true
         if recreated {
@@ -137,14 +142,14 @@ extension PropagationController {
                 await events.record(
                     object, type: .warning, reason: "DriftReverted", message: "cluster \(cluster.name): the copy was deleted; recreated")
             } else {
-                return CopyOutcome(copy: applied, entry: entry, created: true)
+                return CopyOutcome(copy: applied, entry: entry, created: true, lookAgain: lookAgain)
             }
         } else if !drifted.isEmpty, mode == .revert {
             await events.record(
                 object, type: .warning, reason: "DriftReverted",
                 message: "cluster \(cluster.name): \(drifted.joined(separator: ", ")) changed in the member; reverted")
         }
-        return CopyOutcome(copy: applied, entry: entry)
+        return CopyOutcome(copy: applied, entry: entry, lookAgain: lookAgain)
     }
 
     static let fieldManager = "meridian"
@@ -176,7 +181,7 @@ extension PropagationController {
         let type = federated.type
         let namespace = type.namespaced ? federated.key.namespace : nil
         for cluster in clusters {
-            await ledger.forget(cluster.name, federated)
+            ledger.forget(cluster.name, federated)
             let member = try await memberClient(cluster)
             guard let copy = try await member.getIfExists(type, namespace: namespace, name: federated.key.name), isOurs(copy) else {
                 continue

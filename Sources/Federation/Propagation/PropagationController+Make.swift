@@ -18,11 +18,14 @@ extension PropagationController {
         for type in types { registry.add(type, shared.informer(for: type)) }
         let queue = WorkQueue<FederatedKey>()
         let statusQueue = WorkQueue<FederatedKey>()
+        let ledger = PropagationLedger()
         // A member copy that changes (drift, deletion) brings its federated object back; a
-        // change of its status alone only refreshes the federated status.
+        // change of its status alone only refreshes the federated status, and so does the
+        // echo of Meridian's own apply (at 100 members, one pass per echo was 100 passes per
+        // object).
         let watches = MemberWatches(types: types, logger: logger) { cluster, type, event in
             let key = FederatedKey(type: type, key: ObjectKey(event.object))
-            if case .updated(let old, let new) = event, Self.sameIntent(old, new) {
+            if Self.isStatusOnly(event, cluster: cluster, key: key, ledger: ledger) {
                 statusQueue.add(key, after: StatusAggregationController.delay)
             } else {
                 queue.add(key)
@@ -33,7 +36,7 @@ extension PropagationController {
             federation: federation, federationName: federationName, registry: registry, clusters: shared.informer(for: .clusters),
             secrets: shared.informer(for: .secrets), members: members,
             events: EventRecorder(client: federation, component: "meridian-propagation", logger: logger), watches: watches,
-            pending: PendingChanges(), customAccess: CustomResourceAccess(federationName: federationName),
+            ledger: ledger, pending: PendingChanges(), customAccess: CustomResourceAccess(federationName: federationName),
             policies: PolicyInformers(shared), driftReports: DriftReports())
         let controller = Controller(
             name: "propagation", reconciler: reconciler, queue: queue,
@@ -107,6 +110,20 @@ extension PropagationController {
         let placement = Federation.placementAnnotation
         return old["metadata"]["labels"] != new["metadata"]["labels"]
             || old["metadata"]["annotations"][placement] != new["metadata"]["annotations"][placement]
+    }
+
+    /// Whether a member copy's event asks for no more than a status refresh: its status
+    /// alone changed, or it is the copy Meridian's last apply there wrote.
+    static func isStatusOnly(_ event: InformerEvent, cluster: String, key: FederatedKey, ledger: PropagationLedger) -> Bool {
+        switch event {
+        case .added(let copy):
+            return ledger.isOwnWrite(cluster, key, resourceVersion: copy["metadata"]["resourceVersion"].stringValue)
+        case .updated(let old, let new):
+            return sameIntent(old, new)
+                || ledger.isOwnWrite(cluster, key, resourceVersion: new["metadata"]["resourceVersion"].stringValue)
+        case .deleted:
+            return false
+        }
     }
 
     static func sameIntent(_ old: JSONValue, _ new: JSONValue) -> Bool {

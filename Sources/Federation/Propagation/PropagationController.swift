@@ -31,7 +31,7 @@ public struct PropagationController: Reconciler {
     let members: MemberClients
     let events: EventRecorder
     let watches: MemberWatches
-    let ledger = PropagationLedger()
+    let ledger: PropagationLedger
     let knownNamespaces = KnownNamespaces()
     let pending: PendingChanges
     let customAccess: CustomResourceAccess
@@ -119,11 +119,13 @@ public struct PropagationController: Reconciler {
                 overrides: plan.overrides, candidate: ClusterCandidate(cluster))
         }
         var created: [String] = []
+        var lookAgain = false
         for (name, result) in outcomes {
             switch result {
             case .success(let outcome):
                 if let applied = outcome.copy { copies[name] = applied }
                 if outcome.created { created.append(name) }
+                lookAgain = lookAgain || outcome.lookAgain
                 var entry = outcome.entry
                 entry.replicas = plan.output.replicas[name]
                 if staged.holding.contains(name), entry.state == "Scheduled" {
@@ -160,6 +162,8 @@ public struct PropagationController: Reconciler {
         if !plan.output.selected.isEmpty, let since = pending.take(federated) {
             latency.recordNanoseconds((ContinuousClock.now - since).nanoseconds)
         }
+        // A member change may have been taken for the echo of an apply: see it again.
+        if lookAgain { return .requeue(after: .milliseconds(100)) }
         // Member status changes requeue too (member watches); this is the safety net.
         if !staged.holding.isEmpty { return .requeue(after: .seconds(2)) }
         if let recheck = plan.output.recheckAfter { return .requeue(after: .milliseconds(Int64(max(recheck, 0.1) * 1000) + 100)) }
