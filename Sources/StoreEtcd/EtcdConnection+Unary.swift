@@ -35,8 +35,8 @@ extension EtcdConnection {
         }
         return try await deadlines.run {
             try await self.transport.withStream(descriptor: method, options: self.unary) { stream, _ in
-                try await stream.outbound.write(.metadata([:]))
-                try await stream.outbound.write(.message(bytes.bytes))
+                // Headers and message in one write: one trip to the event loop, one flush.
+                try await stream.outbound.write(contentsOf: [.metadata([:]), .message(bytes.bytes)])
                 await stream.outbound.finish()
                 var response: Response?
                 for try await part in stream.inbound {
