@@ -13,18 +13,18 @@ import SwiftProtobuf
 /// by `EtcdDeadlines`.
 extension EtcdConnection {
     func txn(_ request: Etcdserverpb_TxnRequest) async throws -> Etcdserverpb_TxnResponse {
-        try await unary(request, Etcdserverpb_KV.Method.Txn.descriptor)
+        try await unaryCall(request, Etcdserverpb_KV.Method.Txn.descriptor)
     }
 
     func range(_ request: Etcdserverpb_RangeRequest) async throws -> Etcdserverpb_RangeResponse {
-        try await unary(request, Etcdserverpb_KV.Method.Range.descriptor)
+        try await unaryCall(request, Etcdserverpb_KV.Method.Range.descriptor)
     }
 
     func compact(_ request: Etcdserverpb_CompactionRequest) async throws -> Etcdserverpb_CompactionResponse {
-        try await unary(request, Etcdserverpb_KV.Method.Compact.descriptor)
+        try await unaryCall(request, Etcdserverpb_KV.Method.Compact.descriptor)
     }
 
-    private func unary<Request: Message & Sendable, Response: Message & Sendable>(
+    private func unaryCall<Request: Message & Sendable, Response: Message & Sendable>(
         _ request: Request, _ method: MethodDescriptor
     ) async throws -> Response {
         let bytes: ProtobufBytes<Transport.Bytes>
