@@ -169,7 +169,7 @@ let package = Package(
         .executableTarget(
             name: "meridian-loadgen",
             dependencies: [
-                "KubeClient", "KubeAPI",
+                "KubeClient", "KubeAPI", "Store", "StoreEtcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LoadGen",

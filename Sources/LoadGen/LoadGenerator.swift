@@ -20,6 +20,7 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Kubeconfig of the API server under test.") var kubeconfig: String?
     @Option(help: "Kubeconfig context.") var context: String?
     @Option(help: "etcd client URL: benchmark etcd's v3 HTTP gateway instead of an API server.") var etcd: String?
+    @Option(help: "etcd client URL: benchmark Meridian's etcd store itself (gRPC, no API server).") var etcdStore: String?
     @Option(help: "Objects to create (and update, patch, delete).") var objects: Int = 2000
     @Option(help: "Size of each object's data in bytes.") var size: Int = 1024
     @Option(help: "Concurrent clients for create, update, patch and delete.") var writers: Int = 16
@@ -36,6 +37,8 @@ struct LoadGenerator: AsyncParsableCommand {
         let target: any BenchmarkTarget
         if let etcd {
             target = try EtcdTarget(url: etcd, watchers: watchers)
+        } else if let etcdStore {
+            target = try EtcdStoreTarget(url: etcdStore)
         } else {
             let config = try Kubeconfig.load(paths: kubeconfig.map { [$0] } ?? Kubeconfig.defaultPaths()).resolve(context: context)
             target = try APIServerTarget(try KubeHTTPClient(config, maxConnections: max(writers, readers)), watchers: watchers)
@@ -48,8 +51,11 @@ struct LoadGenerator: AsyncParsableCommand {
         func measure(_ name: String, ops: Int, clients: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
             guard selected.contains(name) else { return }
             let cpu0 = cpuSeconds()
+            let own0 = ownCPUSeconds()
             let r = try await Workload.run(operations: ops, concurrency: clients, body)
             var entry = r.json
+            // The load generator's own CPU (with --etcd-store, that is the store's).
+            entry["clientCPUMillisecondsPerOp"] = .double((ownCPUSeconds() - own0) * 1000 / Double(max(ops, 1))).rounded3
             if let c0 = cpu0, let c1 = cpuSeconds() {
                 entry["serverCPUSeconds"] = JSONValue.double(c1 - c0).rounded3
                 entry["serverCPUMillisecondsPerOp"] = .double((c1 - c0) * 1000 / Double(max(ops, 1))).rounded3
@@ -70,7 +76,7 @@ struct LoadGenerator: AsyncParsableCommand {
             results["watch"] = try await target.watchFanOut(watchers: watchers, updates: watchUpdates)
         }
         try await measure("delete", ops: objects, clients: writers) { i in try await target.delete(names[i]) }
-        results["target"] = .string(etcd.map { "etcd \($0)" } ?? "apiserver")
+        results["target"] = .string(etcd.map { "etcd \($0)" } ?? etcdStore.map { "etcd store \($0)" } ?? "apiserver")
         results["objects"] = .int(Int64(objects))
         results["objectBytes"] = .int(Int64(size))
         print(JSONValue.object(results).serializedString())
@@ -83,6 +89,13 @@ struct LoadGenerator: AsyncParsableCommand {
         let rest = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
         guard rest.count > 13, let u = Double(rest[11]), let s = Double(rest[12]) else { return nil }
         return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     func memory() -> JSONValue {

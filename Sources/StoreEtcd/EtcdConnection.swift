@@ -14,6 +14,10 @@ final class EtcdConnection: Sendable {
     let watch: Etcdserverpb_Watch.Client<Transport>
     let maintenance: Etcdserverpb_Maintenance.Client<Transport>
     let requestTimeout: Duration
+    /// The deadline of every unary request.
+    let deadlines: EtcdDeadlines
+    /// The transport `grpc` runs, for unary requests made on its streams directly.
+    let transport: Transport
 
     init(_ configuration: EtcdConfiguration) throws(StoreError) {
         let transport: Transport
@@ -33,17 +37,19 @@ final class EtcdConnection: Sendable {
         } catch {
             throw .unavailable("cannot set up the etcd client: \(error)")
         }
+        self.transport = transport
         grpc = GRPCClient(transport: transport)
         kv = Etcdserverpb_KV.Client(wrapping: grpc)
         watch = Etcdserverpb_Watch.Client(wrapping: grpc)
         maintenance = Etcdserverpb_Maintenance.Client(wrapping: grpc)
         requestTimeout = configuration.requestTimeout
+        deadlines = EtcdDeadlines(timeout: configuration.requestTimeout)
     }
 
-    /// Unary requests fail at the deadline instead of waiting for etcd to come back.
+    /// Unary requests fail at once while etcd cannot be reached, and at the deadline
+    /// (`deadlines`) when it does not answer.
     var unary: CallOptions {
         var options = streaming
-        options.timeout = requestTimeout
         options.waitForReady = false
         return options
     }
@@ -108,10 +114,14 @@ final class EtcdConnection: Sendable {
 
     /// Runs the connections until the task is cancelled or `close()` is called.
     func run() async {
-        do {
-            try await grpc.runConnections()
-        } catch {
-            // runConnections only throws once it has stopped; requests then fail as unavailable.
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.deadlines.run() }
+            do {
+                try await grpc.runConnections()
+            } catch {
+                // runConnections only throws once it has stopped; requests then fail as unavailable.
+            }
+            group.cancelAll()
         }
     }
 

@@ -54,12 +54,12 @@ actor EtcdReadBatcher {
             if keys.count == 1 {
                 var range = Etcdserverpb_RangeRequest()
                 range.key = keys[0]
-                let response = try await EtcdStore.read { try await self.connection.kv.range(range, options: self.connection.unary) }
+                let response = try await EtcdStore.read { try await self.connection.range(range) }
                 return [.success(response.kvs.first)]
             }
             var txn = Etcdserverpb_TxnRequest()
             txn.success = keys.map { EtcdStore.get($0) }
-            let response = try await EtcdStore.read { try await self.connection.kv.txn(txn, options: self.connection.unary) }
+            let response = try await EtcdStore.read { try await self.connection.txn(txn) }
             guard response.responses.count == keys.count else {
                 let failure = StoreError.corrupt("etcd answered \(response.responses.count) reads of \(keys.count)")
                 return keys.map { _ in .failure(failure) }

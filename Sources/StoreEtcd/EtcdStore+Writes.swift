@@ -29,7 +29,7 @@ extension EtcdStore {
             txn.failure = [Self.get(etcdKey, countOnly: true)] + requirements.map(check)
         }
         txn.success = [Self.put(etcdKey, value, previous: false)]
-        let response = try await call("create \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
+        let response = try await call("create \(key)") { try await self.connection.txn(txn) }
         guard response.succeeded else {
             if !requirements.isEmpty, response.responses.first?.responseRange.count == 0 {
                 let failed = zip(requirements, response.responses.dropFirst()).first { !Self.held($0, $1.responseRange) }
@@ -55,7 +55,7 @@ extension EtcdStore {
         // than having etcd send the whole previous value back).
         txn.success = [Self.put(etcdKey, value, previous: false), Self.get(etcdKey, keysOnly: true)]
         txn.failure = [Self.get(etcdKey, keysOnly: true)]
-        let response = try await call("update \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
+        let response = try await call("update \(key)") { try await self.connection.txn(txn) }
         guard response.succeeded else {
             let current = response.responses.first?.responseRange.kvs.first?.modRevision
             if expectedRevision == nil { throw .keyNotFound(key) }
@@ -76,7 +76,7 @@ extension EtcdStore {
         if let expectedRevision { txn.compare = [Self.compare(etcdKey, .modRevision(expectedRevision))] }
         txn.success = [.with { $0.request = .requestDeleteRange(deletion) }]
         txn.failure = [Self.get(etcdKey, keysOnly: true)]
-        let response = try await call("delete \(key)") { try await self.connection.kv.txn(txn, options: self.connection.unary) }
+        let response = try await call("delete \(key)") { try await self.connection.txn(txn) }
         guard response.succeeded else {
             guard let current = response.responses.first?.responseRange.kvs.first else { throw .keyNotFound(key) }
             throw .revisionMismatch(key: key, current: current.modRevision)

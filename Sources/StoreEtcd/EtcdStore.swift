@@ -91,7 +91,7 @@ public final class EtcdStore: KVStore, Service {
         request.revision = revision ?? 0
         let response: Etcdserverpb_RangeResponse
         do {
-            response = try await Self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
+            response = try await Self.read { try await self.connection.range(request) }
         } catch {
             throw await rangeError(error, requested: revision ?? 0, what: "range \(prefix)")
         }
@@ -115,7 +115,7 @@ public final class EtcdStore: KVStore, Service {
         var request = Etcdserverpb_RangeRequest()
         request.key = Self.compactRevisionKey
         let response = try await call("read the compaction revision") {
-            try await Self.read { try await self.connection.kv.range(request, options: self.connection.unary) }
+            try await Self.read { try await self.connection.range(request) }
         }
         let stored = response.kvs.first
         let compacted = stored.flatMap { Revision(String(decoding: $0.value, as: UTF8.self)) } ?? 0
@@ -145,12 +145,12 @@ public final class EtcdStore: KVStore, Service {
         put.key = Self.compactRevisionKey
         put.value = Data(String(target).utf8)
         record.success = [.with { $0.request = .requestPut(put) }]
-        let recorded = try await call("record compaction") { try await self.connection.kv.txn(record, options: self.connection.unary) }
+        let recorded = try await call("record compaction") { try await self.connection.txn(record) }
         guard recorded.succeeded else { return }  // another server compacted meanwhile
         var request = Etcdserverpb_CompactionRequest()
         request.revision = target
         do {
-            _ = try await connection.kv.compact(request, options: connection.unary)
+            _ = try await connection.compact(request)
         } catch  where StoreError.isOutOfRange(error) {
             return  // already compacted at or past the target
         } catch {

@@ -88,7 +88,7 @@ public final class EtcdCluster: @unchecked Sendable {
             ]
         }
         let log = directory.appendingPathComponent("\(m.name).log")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
@@ -120,6 +120,18 @@ public final class EtcdCluster: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
         members[i].process = nil
+    }
+
+    /// Freezes a member (SIGSTOP): its connections stay open and nothing answers, as with
+    /// a hung process or a stalled disk. `resume` lets it go on.
+    public func pause(_ i: Int) {
+        guard let process = members[i].process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGSTOP)
+    }
+
+    public func resume(_ i: Int) {
+        guard let process = members[i].process else { return }
+        kill(process.processIdentifier, SIGCONT)
     }
 
     /// Starts a stopped member again on the same ports and data, and waits until healthy.

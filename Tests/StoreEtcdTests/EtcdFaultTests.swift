@@ -66,6 +66,40 @@ struct EtcdFaultTests {
         }
     }
 
+    @Test func requestsTimeOutWhileEtcdIsStalled() async throws {
+        let etcd = try EtcdCluster()
+        defer {
+            etcd.resume(0)
+            etcd.stopAll()
+        }
+        try await withStore(etcd, timeout: .seconds(1)) { store in
+            _ = try await eventually { try await store.create("/k/a", value: [1]) }
+            etcd.pause(0)
+            for attempt in 0..<2 {
+                let started = ContinuousClock.now
+                do {
+                    _ = try await store.get("/k/a")
+                    Issue.record("read \(attempt) succeeded with etcd stalled")
+                } catch StoreError.timeout {
+                } catch {
+                    Issue.record("read \(attempt) failed with \(error), not a timeout")
+                }
+                do {
+                    _ = try await store.update("/k/a", value: [2], expectedRevision: nil)
+                    Issue.record("write \(attempt) succeeded with etcd stalled")
+                } catch StoreError.timeout {
+                } catch {
+                    Issue.record("write \(attempt) failed with \(error), not a timeout")
+                }
+                // Two 1 s deadlines; the rest is slack for a loaded machine (a hang is forever).
+                #expect(ContinuousClock.now - started < .seconds(5), "attempt \(attempt) took too long")
+            }
+            etcd.resume(0)
+            let value = try await eventually { try await store.get("/k/a") }
+            #expect(value != nil)
+        }
+    }
+
     @Test func watchResumesAfterEtcdRestartWithoutGapsOrDuplicates() async throws {
         let etcd = try EtcdCluster()
         defer { etcd.stopAll() }
