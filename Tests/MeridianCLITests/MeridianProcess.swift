@@ -43,7 +43,11 @@ struct CommandResult {
 
 /// Runs a program to completion, capturing its output.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> CommandResult {
+/// Runs a command to its end; one still running after `limit` seconds is killed (a hung
+/// command fails its test instead of holding the whole run until CI's time runs out).
+func run(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil, limit: Double = 600
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -55,6 +59,11 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     let inPipe = Pipe()
     process.standardInput = inPipe
     try process.run()
+    let watchdog = DispatchWorkItem { [process] in
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
+    defer { watchdog.cancel() }
     if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
     try inPipe.fileHandleForWriting.close()
     // Read both pipes concurrently so neither fills up and blocks the child.

@@ -193,7 +193,11 @@ import Testing
         #expect(pods.values.allSatisfy { $0["metadata"]["labels"]["controller-revision-hash"].stringValue == old })
         #expect(set["status"]["updatedReplicas"].isNull && set["status"]["currentReplicas"] == 2)
 
-        #expect(try sandbox.kubectl(["delete", "pod", "web-1"]).status == 0)
+        // Without waiting: kubectl's wait for deletion can miss it when the controller
+        // recreates the pod between kubectl's GET and its watch (then it waits forever).
+        let replaced = pods["web-1"]?["metadata"]["uid"]
+        #expect(try sandbox.kubectl(["delete", "pod", "web-1", "--wait=false"]).status == 0)
+        try sandbox.eventually(["pod", "web-1"]) { $0["metadata"]["uid"] != replaced && !$0["metadata"]["uid"].isNull }
         try sandbox.eventually(["sts", "web"]) { $0["status"]["updatedReplicas"] == 1 && $0["status"]["readyReplicas"] == 2 }
         pods = try Self.podsByName(sandbox)
         #expect(pods["web-1"]?["spec"]["containers"][0]["image"] == "nginx:1.26")
