@@ -1,38 +1,31 @@
+import ChildProcesses
 import Foundation
 
 /// A server a test starts as its own child process: output to a log file in its
 /// directory, stopped by its PID (never by name: other people's processes run here).
-public final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `process` is set once in init and only read after; Foundation's Process is
-    // itself thread-safe for terminate/wait.
-    let process = Process()
+public final class ChildProcess: Sendable {
+    let process: SpawnedProcess
     public let directory: URL
     public let logFile: URL
 
     public init(_ executable: String, _ arguments: [String], directory: URL, environment: [String: String]? = nil) throws {
         self.directory = directory
         logFile = directory.appendingPathComponent("\(URL(fileURLWithPath: executable).lastPathComponent).log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let fd = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: logFile.path]) }
+        defer { close(fd) }
+        process = try SpawnedProcess(
+            executable: executable, arguments: arguments,
+            environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } },
+            workingDirectory: directory.path, standardOutput: .descriptor(fd), standardError: .descriptor(fd))
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
     public var isRunning: Bool { process.isRunning }
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// SIGKILL to this PID, then reaps it.
-    public func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    public func stop() { process.killAndWait() }
 
     deinit { stop() }
 }
@@ -90,15 +83,7 @@ public enum TestEnvironment {
 
     /// Runs a command to completion; its status and standard output.
     public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let output = try SpawnedProcess.run(executable: executable, arguments: arguments)
+        return (output.status, String(decoding: output.standardOutput, as: UTF8.self))
     }
 }

@@ -1,7 +1,8 @@
+import ChildProcesses
 import Foundation
 
-/// Runs a program to completion without blocking the concurrency pool: the blocking pipe
-/// reads and the wait happen on Dispatch threads.
+/// Runs a program to completion without blocking the concurrency pool: the pipe reads and
+/// the wait happen on a thread of their own.
 enum ChildProcess {
     struct Output: Sendable {
         var status: Int32
@@ -22,29 +23,14 @@ enum ChildProcess {
         guard let executable = locate(command, path: searchPath) else {
             throw .notFound
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
         do {
-            try process.run()
+            let output = try await offCooperativePool {
+                try SpawnedProcess.run(executable: executable, arguments: arguments, environment: environment)
+            }
+            return Output(status: output.status, stdout: Data(output.standardOutput), stderr: Data(output.standardError))
         } catch {
-            throw .launch(error.localizedDescription)
+            throw .launch("\(error)")  // SpawnError's description says what failed
         }
-        // Both pipes are drained at once so a chatty plugin cannot fill one and stall.
-        async let stdout = onDispatch { out.fileHandleForReading.readDataToEndOfFile() }
-        async let stderr = onDispatch { err.fileHandleForReading.readDataToEndOfFile() }
-        let (o, e) = await (stdout, stderr)
-        let status = await onDispatch {
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        return Output(status: status, stdout: o, stderr: e)
     }
 
     static func locate(_ command: String, path: String) -> String? {
@@ -55,11 +41,5 @@ enum ChildProcess {
             if fm.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-
-    private static func onDispatch<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 #if canImport(Glibc)
@@ -23,7 +24,7 @@ public final class EtcdCluster: @unchecked Sendable {
         public let dataDir: URL
         let secure: Bool
         public var clientURL: String { "\(secure ? "https" : "http")://127.0.0.1:\(clientPort)" }
-        var process: Process?
+        var process: SpawnedProcess?
     }
 
     /// With TLS: the CA that signed etcd's serving certificate, and a client certificate
@@ -63,6 +64,14 @@ public final class EtcdCluster: @unchecked Sendable {
         for i in members.indices { try waitUntilHealthy(i, timeout: timeout) }
     }
 
+    /// `init(members:tls:timeout:)` for async callers: the wait for etcd to become healthy
+    /// happens off the cooperative pool.
+    public static func start(members size: Int = 1, tls: Bool = false, timeout: Duration = .seconds(60)) async throws
+        -> EtcdCluster
+    {
+        try await offCooperativePool { try EtcdCluster(members: size, tls: tls, timeout: timeout) }
+    }
+
     deinit { stopAll() }
 
     /// Client URLs of every member, comma-separated (the `--etcd-endpoints` form).
@@ -71,9 +80,7 @@ public final class EtcdCluster: @unchecked Sendable {
     private func launch(_ i: Int) throws {
         let m = members[i]
         let cluster = members.map { "\($0.name)=http://127.0.0.1:\($0.peerPort)" }.joined(separator: ",")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary!)
-        process.arguments = [
+        var arguments = [
             "--name", m.name, "--data-dir", m.dataDir.path,
             "--listen-client-urls", m.clientURL, "--advertise-client-urls", m.clientURL,
             "--listen-peer-urls", "http://127.0.0.1:\(m.peerPort)",
@@ -83,17 +90,14 @@ public final class EtcdCluster: @unchecked Sendable {
             "--listen-metrics-urls", "http://127.0.0.1:\(m.metricsPort)",
         ]
         if let tls {
-            process.arguments! += [
-                "--cert-file", tls.certFile, "--key-file", tls.keyFile, "--trusted-ca-file", tls.caFile, "--client-cert-auth",
-            ]
+            arguments += ["--cert-file", tls.certFile, "--key-file", tls.keyFile, "--trusted-ca-file", tls.caFile, "--client-cert-auth"]
         }
-        let log = directory.appendingPathComponent("\(m.name).log")
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let log = directory.appendingPathComponent("\(m.name).log").path
+        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "cannot open \(log)") }
+        defer { close(fd) }
+        let process = try SpawnedProcess(
+            executable: Self.binary!, arguments: arguments, standardOutput: .descriptor(fd), standardError: .descriptor(fd))
         members[i].process = process
     }
 
@@ -105,8 +109,11 @@ public final class EtcdCluster: @unchecked Sendable {
     public func waitUntilHealthy(_ i: Int, timeout: Duration = .seconds(60)) throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let process = members[i].process, !process.isRunning {
-                throw Failure(description: "etcd \(members[i].name) exited with \(process.terminationStatus): \(log(i))")
+            // Any member exiting fails the wait: a 3-member cluster never gets healthy without it.
+            for j in members.indices {
+                if let process = members[j].process, !process.isRunning {
+                    throw Failure(description: "etcd \(members[j].name) exited with \(process.terminationStatus ?? -1): \(log(j))")
+                }
             }
             if let body = Self.httpGet(port: members[i].metricsPort, path: "/health"), body.contains("\"health\":\"true\"") { return }
             usleep(20_000)
@@ -117,7 +124,7 @@ public final class EtcdCluster: @unchecked Sendable {
     /// Stops one member (SIGKILL by default, SIGTERM for a clean stop) and waits for it.
     public func stop(_ i: Int, signal: Int32 = SIGKILL) {
         guard let process = members[i].process else { return }
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.send(signal)
         process.waitUntilExit()
         members[i].process = nil
     }
@@ -126,18 +133,21 @@ public final class EtcdCluster: @unchecked Sendable {
     /// a hung process or a stalled disk. `resume` lets it go on.
     public func pause(_ i: Int) {
         guard let process = members[i].process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGSTOP)
+        process.send(SIGSTOP)
     }
 
     public func resume(_ i: Int) {
         guard let process = members[i].process else { return }
-        kill(process.processIdentifier, SIGCONT)
+        process.send(SIGCONT)
     }
 
-    /// Starts a stopped member again on the same ports and data, and waits until healthy.
-    public func restart(_ i: Int, timeout: Duration = .seconds(60)) throws {
-        try launch(i)
-        try waitUntilHealthy(i, timeout: timeout)
+    /// Starts a stopped member again on the same ports and data, and waits until healthy
+    /// (off the cooperative pool).
+    public func restart(_ i: Int, timeout: Duration = .seconds(60)) async throws {
+        try await offCooperativePool { [self] in
+            try launch(i)
+            try waitUntilHealthy(i, timeout: timeout)
+        }
     }
 
     public func stopAll() {
@@ -157,38 +167,49 @@ public final class EtcdCluster: @unchecked Sendable {
             printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth,clientAuth\\n' > ext.cnf
             openssl x509 -req -in etcd.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out etcd.crt 2>/dev/null
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure(description: "openssl could not make test certificates") }
+        guard (try? SpawnedProcess.run(executable: "/bin/sh", arguments: ["-c", script]))?.status == 0 else {
+            throw Failure(description: "openssl could not make test certificates")
+        }
         return TLSFiles(caFile: "\(dir)/ca.crt", certFile: "\(dir)/etcd.crt", keyFile: "\(dir)/etcd.key")
     }
 
-    /// Ports free right now on 127.0.0.1 (held together so they differ).
+    /// Ports free right now on 127.0.0.1 (held together so they differ), chosen below the
+    /// kernel's ephemeral range: a port from that range can be taken by any outgoing
+    /// connection (tests open many) between this check and etcd binding it.
     public static func freePorts(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { for s in sockets { close(s) } }
         var ports: [Int] = []
-        for _ in 0..<count {
+        let candidates = 10_000..<max(ephemeralRangeStart, 10_001)
+        var attempts = 0
+        while ports.count < count {
+            attempts += 1
+            guard attempts < 10_000 else { throw Failure(description: "no free port below \(candidates.upperBound)") }
+            let port = Int.random(in: candidates)
+            guard !ports.contains(port) else { continue }
             let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard s >= 0 else { throw Failure(description: "socket() failed") }
-            sockets.append(s)
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = 0
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Bool in
-                    bind(s, p, len) == 0 && getsockname(s, p, &len) == 0
-                }
+            addr.sin_port = UInt16(port).bigEndian
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
             }
-            guard bound else { throw Failure(description: "bind() failed") }
-            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+            if bound {
+                sockets.append(s)
+                ports.append(port)
+            } else {
+                close(s)
+            }
         }
         return ports
+    }
+
+    /// The first port of `net.ipv4.ip_local_port_range` (32768 when it cannot be read).
+    static var ephemeralRangeStart: Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        return text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
     }
 
     /// A plain HTTP/1.0 GET on loopback; nil when nothing answers.

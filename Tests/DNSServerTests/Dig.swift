@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// The real `dig` (dnsutils) against a local port: rcode, header flags and sections,
@@ -11,16 +12,11 @@ struct Dig {
     var raw: String
 
     static func query(port: Int, _ arguments: [String]) throws -> Dig {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/dig")
-        process.arguments = ["@127.0.0.1", "-p", "\(port)", "+norec", "+time=2", "+tries=1", "+nocmd", "+nostats"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return parse(String(decoding: data, as: UTF8.self))
+        let output = try SpawnedProcess.run(
+            executable: "/usr/bin/dig",
+            arguments: ["@127.0.0.1", "-p", "\(port)", "+norec", "+time=2", "+tries=1", "+nocmd", "+nostats"] + arguments)
+        // dig prints its errors on stdout too; stderr after it, as one stream did before.
+        return parse(String(decoding: output.standardOutput + output.standardError, as: UTF8.self))
     }
 
     static func parse(_ text: String) -> Dig {

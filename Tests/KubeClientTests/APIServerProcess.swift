@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import KubeClient
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// client against a real TLS server. Its serving certificate covers `localhost` and
 /// `127.0.0.1`; its kubeconfig names `https://127.0.0.1:<port>`.
 final class APIServerProcess {
-    let process = Process()
+    let process: SpawnedProcess
     let dataDir: URL
     var kubeconfig: String { dataDir.appendingPathComponent("kubeconfig").path }
     var adminToken: String {
@@ -17,15 +18,15 @@ final class APIServerProcess {
     /// but the server also answers on 127.0.0.2 (on Linux, where all of 127/8 is loopback).
     init(bindAddress: String = "127.0.0.1") async throws {
         dataDir = try Scratch.directory("kubeclient-apiserver")
-        process.executableURL = try Self.binary()
-        process.arguments = [
-            "apiserver", "--data-dir", dataDir.path, "--port", "0", "--bind-address", bindAddress, "--write-kubeconfig", kubeconfig,
-        ]
-        let log = dataDir.appendingPathComponent("log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let log = open(dataDir.appendingPathComponent("log").path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw TestFailure("cannot open the server's log") }
+        defer { close(log) }
+        process = try SpawnedProcess(
+            executable: try Self.binary().path,
+            arguments: [
+                "apiserver", "--data-dir", dataDir.path, "--port", "0", "--bind-address", bindAddress, "--write-kubeconfig",
+                dataDir.appendingPathComponent("kubeconfig").path,
+            ], standardOutput: .descriptor(log), standardError: .descriptor(log))
         try await waitUntilReady()
     }
 
@@ -38,7 +39,7 @@ final class APIServerProcess {
     private func waitUntilReady() async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw TestFailure("meridian apiserver exited with \(process.terminationStatus)") }
+            if let status = process.terminationStatus { throw TestFailure("meridian apiserver exited with \(status)") }
             if FileManager.default.fileExists(atPath: kubeconfig) {
                 let client = try KubeHTTPClient(try configuration())
                 let status = try? await client.request(.GET, "/readyz").status
@@ -51,8 +52,7 @@ final class APIServerProcess {
     }
 
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
+        process.send(SIGTERM)
         process.waitUntilExit()
     }
 

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Testing
 
@@ -32,23 +33,12 @@ struct CommandResult {
 
 /// Runs a program to completion; the caller's environment plus `environment`.
 func runProgram(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let dir = try Scratch.directory("run")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    // Files, not pipes: nothing to drain concurrently.
-    let out = dir.appendingPathComponent("out")
-    let err = dir.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, output: try Scratch.read(out.path), error: try Scratch.read(err.path))
+    let output = try SpawnedProcess.run(
+        executable: executable, arguments: arguments,
+        environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }, limit: .seconds(300))
+    return CommandResult(
+        status: output.status, output: String(decoding: output.standardOutput, as: UTF8.self),
+        error: String(decoding: output.standardError, as: UTF8.self))
 }
 
 /// The real kubectl, as the reference reader of kubeconfig files.

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import KubeAPI
 import Testing
@@ -11,14 +12,12 @@ import Testing
         #expect(try server!.kubectl(["create", "namespace", "load"]).status == 0)
 
         let acks = dir.deletingLastPathComponent().appendingPathComponent("\(dir.lastPathComponent).acks")
-        FileManager.default.createFile(atPath: acks.path, contents: nil)
-        let writer = Process()
-        writer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let acksFile = open(acks.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(acksFile) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/write_load.py")
-        writer.arguments = ["python3", script.path, server!.kubeconfig.path, "load", "8"]
-        writer.standardOutput = try FileHandle(forWritingTo: acks)
-        writer.standardError = FileHandle.nullDevice
-        try writer.run()
+        let writer = try SpawnedProcess(
+            executable: "/usr/bin/env", arguments: ["python3", script.path, server!.kubeconfig.path, "load", "8"],
+            standardOutput: .descriptor(acksFile), standardError: .null)
 
         func acknowledged() -> [(String, Int)] {
             let text = (try? String(contentsOf: acks, encoding: .utf8)) ?? ""

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Testing
 
@@ -41,46 +42,25 @@ struct CommandResult {
     var error: String
 }
 
-/// Runs a program to completion, capturing its output.
+/// Runs a command to its end, capturing its output; one still running after `limit`
+/// seconds is killed (a hung command fails its test instead of holding the whole run until
+/// CI's time runs out).
 @discardableResult
-/// Runs a command to its end; one still running after `limit` seconds is killed (a hung
-/// command fails its test instead of holding the whole run until CI's time runs out).
 func run(
     _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil, limit: Double = 600
 ) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let inPipe = Pipe()
-    process.standardInput = inPipe
-    try process.run()
-    let watchdog = DispatchWorkItem { [process] in
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-    DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
-    defer { watchdog.cancel() }
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try inPipe.fileHandleForWriting.close()
-    // Read both pipes concurrently so neither fills up and blocks the child.
-    nonisolated(unsafe) var errData = Data()
-    let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-    reader.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while reader.isExecuting { usleep(1000) }
+    let output = try SpawnedProcess.run(
+        executable: executable, arguments: arguments,
+        environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }, input: Array((input ?? "").utf8),
+        limit: .seconds(limit))
     return CommandResult(
-        status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self)
-    )
+        status: output.status, output: String(decoding: output.standardOutput, as: UTF8.self),
+        error: String(decoding: output.standardError, as: UTF8.self))
 }
 
 /// A `meridian` server process started for one test, stopped (SIGKILL if need be) at the end.
 final class MeridianProcess {
-    let process = Process()
+    let process: SpawnedProcess
     let dataDir: URL
     let kubeconfig: URL
     let logFile: URL
@@ -89,13 +69,11 @@ final class MeridianProcess {
         self.dataDir = dataDir
         self.kubeconfig = kubeconfig
         logFile = dataDir.deletingLastPathComponent().appendingPathComponent("\(dataDir.lastPathComponent).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = Paths.meridian
-        process.arguments = arguments
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let log = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw Failure("cannot open \(logFile.path)") }
+        defer { close(log) }
+        process = try SpawnedProcess(
+            executable: Paths.meridian.path, arguments: arguments, standardOutput: .descriptor(log), standardError: .descriptor(log))
     }
 
     /// `meridian apiserver` on a free port with a kubeconfig, ready to serve.
@@ -128,7 +106,7 @@ final class MeridianProcess {
     func waitUntilReady(timeout: Duration = .seconds(60)) throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if !process.isRunning { throw Failure("meridian exited with \(process.terminationStatus): \(log)") }
+            if let status = process.terminationStatus { throw Failure("meridian exited with \(status): \(log)") }
             if FileManager.default.fileExists(atPath: kubeconfig.path),
                 let r = try? kubectl(["get", "--raw", "/readyz"]), r.status == 0, r.output == "ok"
             {
@@ -145,15 +123,12 @@ final class MeridianProcess {
     }
 
     func kill(signal: Int32 = SIGKILL) {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, signal)
+        process.send(signal)
         process.waitUntilExit()
     }
 
     /// Sends a signal without waiting (SIGSTOP/SIGCONT freeze and thaw the process).
-    func send(_ signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
-    }
+    func send(_ signal: Int32) { process.send(signal) }
 
     deinit { kill() }
 

@@ -1,23 +1,22 @@
+import ChildProcesses
 import Foundation
 
 /// `Tests/Support/tcp-forwarder.py` in front of a loopback port: killing it cuts every
 /// path through it at once while the server behind keeps running. Stopped by PID.
 final class TCPForwarder {
-    let process = Process()
+    let process: SpawnedProcess
     let port: Int
     private let output: URL
 
     init(to targetPort: Int, timeout: Duration = .seconds(10)) throws {
         output = try Paths.temporaryDirectory("forwarder").appendingPathComponent("out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Paths.packageRoot.appendingPathComponent("Tests/Support/tcp-forwarder.py").path, String(targetPort),
-        ]
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let fd = open(output.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw MeridianProcess.Failure("cannot open \(output.path)") }
+        defer { close(fd) }
+        process = try SpawnedProcess(
+            executable: "/usr/bin/env",
+            arguments: ["python3", Paths.packageRoot.appendingPathComponent("Tests/Support/tcp-forwarder.py").path, String(targetPort)],
+            standardOutput: .descriptor(fd), standardError: .descriptor(fd))
         let deadline = ContinuousClock.now + timeout
         while true {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -26,18 +25,14 @@ final class TCPForwarder {
                 return
             }
             guard process.isRunning, ContinuousClock.now < deadline else {
-                if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+                process.killAndWait()
                 throw MeridianProcess.Failure("the forwarder did not start: \(text)")
             }
             usleep(50_000)
         }
     }
 
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill() { process.killAndWait() }
 
     deinit { kill() }
 }

@@ -33,7 +33,7 @@ struct EtcdCacheTests {
     /// The compare-and-swap on it fails, a real read recovers, and a create that requires a
     /// namespace key B still has cached fails once A deleted it.
     @Test func staleSuggestionsFailTheSwapAndARealReadRecovers() async throws {
-        let etcd = try EtcdCluster()
+        let etcd = try await EtcdCluster.start()
         defer { etcd.stopAll() }
         let prefix = "/c-\(UUID().uuidString.prefix(8))"
         try await withStore(etcd, prefix: prefix) { a in
@@ -82,7 +82,7 @@ struct EtcdCacheTests {
     /// A watch resumed from an older, still retained revision replays what it missed without
     /// moving keys backwards; one resumed from a compacted revision lists again.
     @Test func watchGapsResumeAndCompactionRelists() async throws {
-        let etcd = try EtcdCluster()
+        let etcd = try await EtcdCluster.start()
         defer { etcd.stopAll() }
         try await withStore(etcd) { store in
             try await waitFor("the first list") { store.cache.isReady }
@@ -116,7 +116,7 @@ struct EtcdCacheTests {
     /// restarted etcd member leaves the cache following again. The etcd prefix is empty, as
     /// `meridian apiserver` uses it by default (keys outside `/` such as `compact_rev_key` stay out).
     @Test func restartsOfTheStoreAndOfEtcd() async throws {
-        let etcd = try EtcdCluster()
+        let etcd = try await EtcdCluster.start()
         defer { etcd.stopAll() }
         let written = try await withStore(etcd, prefix: "") { store in
             try await store.compact(before: try await store.currentRevision())  // writes compact_rev_key
@@ -131,7 +131,7 @@ struct EtcdCacheTests {
             #expect(store.cache.watched("compact_rev_key") == nil)
 
             etcd.stop(0)
-            try etcd.restart(0)
+            try await etcd.restart(0)
             let after = try await eventually { try await store.create("/r/after", value: Self.bytes("x")) }
             try await waitFor("the cache to follow after etcd restarted", timeout: .seconds(30)) {
                 store.cache.watched("/r/after") == after

@@ -10,7 +10,7 @@ struct EtcdChurnTests {
     /// more requests than swift-nio-http2 tolerates PINGs in 30 s (200) all succeed on one
     /// connection.
     @Test func manyRequestsOnOneConnection() async throws {
-        let etcd = try EtcdCluster()
+        let etcd = try await EtcdCluster.start()
         defer { etcd.stopAll() }
         try await withStore(etcd) { store in
             for i in 0..<600 { _ = try await store.create("/many/\(i)", value: []) }
@@ -20,7 +20,7 @@ struct EtcdChurnTests {
 
     /// Ranges and watch catch-ups larger than gRPC's default 4 MiB message limit.
     @Test func largeRangesAndWatchBatches() async throws {
-        let etcd = try EtcdCluster()
+        let etcd = try await EtcdCluster.start()
         defer { etcd.stopAll() }
         try await withStore(etcd) { store in
             let start = try await store.currentRevision()
@@ -37,7 +37,7 @@ struct EtcdChurnTests {
     /// Watches that come and go (as API clients open and drop them) never disturb requests
     /// running beside them.
     @Test func watchChurnLeavesRequestsAlone() async throws {
-        let etcd = try EtcdCluster()
+        let etcd = try await EtcdCluster.start()
         defer { etcd.stopAll() }
         try await withStore(etcd) { store in
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -10,12 +10,15 @@ struct EtcdDeadlinesTests {
         defer { timer.cancel() }
         let started = ContinuousClock.now
         do {
-            _ = try await deadlines.run { try await Task.sleep(for: .seconds(3600)) }
-            Issue.record("a request that never ends returned")
+            // Ends by itself after 300 s, so a deadline that never fires fails the test
+            // instead of hanging it. The bound below is loose on purpose: on a loaded CI
+            // machine the timer task itself may wait seconds for a thread.
+            _ = try await deadlines.run { try await Task.sleep(for: .seconds(300)) }
+            Issue.record("a request past its deadline was not cut off")
         } catch let error as RPCError {
             #expect(error.code == .deadlineExceeded)
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(120))
         #expect(deadlines.pendingCount == 0)
     }
 

@@ -40,7 +40,7 @@ let etcdInstalled = EtcdCluster.binary != nil
 @Suite(.enabled(if: etcdInstalled, "etcd is not installed (apt-get install etcd-server)"), .timeLimit(.minutes(2)))
 struct EtcdStoreConformanceTests {
     func conformance(buffer: Int = 10_000, _ check: (EtcdStore) async throws -> Void) async throws {
-        let etcd = try EtcdCluster()
+        let etcd = try await EtcdCluster.start()
         defer { etcd.stopAll() }
         try await withStore(etcd, buffer: buffer) { try await check($0) }
     }
@@ -53,7 +53,7 @@ struct EtcdStoreConformanceTests {
     @Test func concurrentCAS() async throws { try await conformance { try await StoreConformance.concurrentCAS($0) } }
     /// The suite's CRUD over TLS with a client certificate.
     @Test func crudOverTLS() async throws {
-        let etcd = try EtcdCluster(tls: true)
+        let etcd = try await EtcdCluster.start(tls: true)
         defer { etcd.stopAll() }
         try await withStore(etcd) { try await StoreConformance.crud($0) }
     }

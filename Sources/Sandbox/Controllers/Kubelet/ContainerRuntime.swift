@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import KubeAPI
 import KubeClient
@@ -22,7 +23,7 @@ actor ContainerRuntime {
     }
 
     private struct Entry {
-        var process: Process
+        var process: SpawnedProcess
         var startedAt: String
         var restarts: Int64
         var finishedAt: String?
@@ -47,31 +48,21 @@ actor ContainerRuntime {
         logPath: String, onExit: @escaping @Sendable () -> Void
     ) throws -> String {
         let restarts = containers[id].map { $0.restarts + 1 } ?? 0
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
-        guard let log = FileHandle(forWritingAtPath: logPath) else { throw StartError.launch("cannot open log \(logPath)") }
-        log.seekToEndOfFile()
-        let process = Process()
-        if let setpriv = Self.setpriv {
-            process.executableURL = URL(fileURLWithPath: setpriv)
-            process.arguments = ["--pdeathsig", "KILL", "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        process.terminationHandler = { _ in
-            try? log.close()
-            onExit()
-        }
+        let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw StartError.launch("cannot open log \(logPath)") }
+        defer { close(log) }  // the container has its own copy
+        let command = Self.setpriv.map { ($0, ["--pdeathsig", "KILL", "--", executable] + arguments) } ?? (executable, arguments)
+        let process: SpawnedProcess
         do {
-            try process.run()
+            process = try SpawnedProcess(
+                executable: command.0, arguments: command.1, environment: environment, workingDirectory: workingDirectory,
+                standardInput: .null, standardOutput: .descriptor(log), standardError: .descriptor(log))
         } catch {
-            try? log.close()
-            throw StartError.launch("cannot start \(executable): \(error.localizedDescription)")
+            throw StartError.launch(error.description)
+        }
+        Task.detached {
+            _ = await process.exited()
+            onExit()
         }
         let startedAt = Timestamp.now()
         containers[id] = Entry(process: process, startedAt: startedAt, restarts: restarts)
@@ -86,7 +77,8 @@ actor ContainerRuntime {
             containers[id] = entry
         }
         return .exited(
-            code: entry.process.terminationStatus, startedAt: entry.startedAt, finishedAt: entry.finishedAt ?? "", restarts: entry.restarts)
+            code: entry.process.terminationStatus ?? -1, startedAt: entry.startedAt, finishedAt: entry.finishedAt ?? "",
+            restarts: entry.restarts)
     }
 
     /// Whether any container of the pod still runs; asks them to stop (SIGTERM), and after
@@ -100,17 +92,17 @@ actor ContainerRuntime {
         }
         let now = ContinuousClock.now
         if let deadline = stopDeadlines[podUID] {
-            if now >= deadline { for entry in running.values { kill(entry.process.processIdentifier, SIGKILL) } }
+            if now >= deadline { for entry in running.values { entry.process.send(SIGKILL) } }
         } else {
             stopDeadlines[podUID] = now + grace
-            for entry in running.values { kill(entry.process.processIdentifier, SIGTERM) }
+            for entry in running.values { entry.process.send(SIGTERM) }
         }
         return true
     }
 
     /// Kills everything (the sandbox is shutting down).
     func stopAll() {
-        for entry in containers.values where entry.process.isRunning { kill(entry.process.processIdentifier, SIGKILL) }
+        for entry in containers.values { entry.process.send(SIGKILL) }
         containers.removeAll()
     }
 
