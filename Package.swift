@@ -78,6 +78,10 @@ let package = Package(
                 "KubeAPI", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -215,7 +219,15 @@ let package = Package(
         .testTarget(
             name: "StoreEtcdTests",
             dependencies: ["StoreEtcd", "StoreTesting", "Store", .product(name: "NIOEmbedded", package: "swift-nio")]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "Store", "KubeAPI"]),
+        .testTarget(
+            name: "APIServerTests",
+            dependencies: [
+                "APIServer", "Store", "KubeAPI",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "ChildProcesses"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "KubeClient"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "KubeAPI"]),

@@ -30,6 +30,7 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Watchers for the fan-out test.") var watchers: Int = 100
     @Option(help: "Updates observed by every watcher.") var watchUpdates: Int = 1000
     @Option(help: "PID of the server process, for CPU seconds and memory.") var serverPid: Int32?
+    @Flag(help: "HTTP/1.1 (one connection per client) instead of HTTP/2 for the API server.") var http1 = false
     @Option(help: "Scenarios to run, comma-separated.") var scenarios: String = "create,get,list,update,patch,watch,delete"
 
     func run() async throws {
@@ -41,7 +42,8 @@ struct LoadGenerator: AsyncParsableCommand {
             target = try EtcdStoreTarget(url: etcdStore)
         } else {
             let config = try Kubeconfig.load(paths: kubeconfig.map { [$0] } ?? Kubeconfig.defaultPaths()).resolve(context: context)
-            target = try APIServerTarget(try KubeHTTPClient(config, maxConnections: max(writers, readers)), watchers: watchers)
+            target = try APIServerTarget(
+                try KubeHTTPClient(config, maxConnections: max(writers, readers), http1Only: http1), watchers: watchers)
         }
         var results: [String: JSONValue] = [:]
         let payload = String(repeating: "x", count: size)

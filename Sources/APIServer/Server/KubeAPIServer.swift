@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import HummingbirdHTTP2
+import HummingbirdCore
 import KubeAPI
 import Logging
 import NIOCore
@@ -69,11 +69,27 @@ public struct KubeAPIServer: Service {
         ]
         let onListening = self.onListening
         let logger = self.logger
+        let tls = try tlsConfiguration()
+        let serverLogger = logger
+        // HTTP/2 requests skip Hummingbird's per-stream channels (see HTTP2RequestDispatcher);
+        // they are answered by the same responder, with the same context.
+        let respondOverHTTP2: HTTP2RequestDispatcher.Respond = { request, channel in
+            let context = KubeRequestContext(source: .init(channel: channel, logger: serverLogger))
+            do {
+                return try await responder.respond(to: request, context: context)
+            } catch {
+                serverLogger.error("request failed", metadata: ["error": "\(error)"])
+                return Response(status: .internalServerError)
+            }
+        }
         let app = Application(
             responder: responder,
-            server: try .http2Upgrade(
-                tlsConfiguration: tlsConfiguration(),
-                configuration: .init(streamConfiguration: .init(additionalChannelHandlers: [CloseOnHalfClosure()]))),
+            server: HTTPServerBuilder { http1Responder in
+                try KubeServerChannel(
+                    tlsConfiguration: tls, http1Responder: http1Responder,
+                    http1Configuration: .init(additionalChannelHandlers: [CloseOnHalfClosure()]), maxBodyBytes: APIResponder.maxBodyBytes,
+                    respond: respondOverHTTP2)
+            },
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
             services: housekeeping,
             onServerRunning: { channel in
