@@ -41,6 +41,7 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
     private var incoming: [HTTP2StreamID: Incoming] = [:]
     private var responding: [HTTP2StreamID: Task<Void, Never>] = [:]
     private var unreturnedBytes = 0
+    private var executor: EventLoopTaskExecutor?
 
     init(maxBodyBytes: Int, respond: @escaping Respond) {
         self.maxBodyBytes = maxBodyBytes
@@ -48,6 +49,7 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        executor = EventLoopTaskExecutor(context.eventLoop)
         let increment = Self.connectionWindow - 65_535
         context.writeAndFlush(
             wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))), promise: nil)
@@ -122,10 +124,9 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
         let respond = self.respond
         let channel = context.channel
         let hbRequest = Request(head: request.head, body: RequestBody(buffer: request.body))
-        responding[id] = Task {
+        responding[id] = Task(executorPreference: executor) {
             let response = await respond(hbRequest, channel)
             await output.send(response, resetWhenDone: resetWhenDone)
-            output.done()
         }
     }
 

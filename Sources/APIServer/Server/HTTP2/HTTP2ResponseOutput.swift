@@ -27,40 +27,59 @@ struct HTTP2ResponseOutput: Sendable {
             if response.body.contentLength != nil {
                 let collected = CollectedBody()
                 try await response.body.write(collected)
-                try await write(collected.frames(after: headers))
+                try await write(collected.frames(after: headers), last: !resetWhenDone)
             } else {
                 try await write([.headers(.init(headers: headers, endStream: false))])
                 try await response.body.write(StreamedBody(output: self))
+                if !resetWhenDone { done() }
             }
-            if resetWhenDone { try await write([.rstStream(.noError)]) }
+            if resetWhenDone { try await write([.rstStream(.noError)], last: true) }
         } catch {
             // The body failed half-way (or the stream is gone): end the stream so the client
             // does not wait for the rest.
             try? await write([.rstStream(.internalError)])
+            done()
         }
     }
 
     /// Tells the dispatcher this stream is answered.
-    func done() {
+    private func done() {
         let dispatcher = self.dispatcher
         let id = streamID
         dispatcher.eventLoop.execute { dispatcher.value.finished(id) }
     }
 
     /// Writes frames in order and flushes; returns once the last has been handed to the
-    /// connection (after flow control let it through).
-    func write(_ payloads: [HTTP2Frame.FramePayload]) async throws {
+    /// connection (after flow control let it through). With `last`, the dispatcher is told
+    /// the stream is answered, and the write is not awaited: nothing follows it.
+    func write(_ payloads: [HTTP2Frame.FramePayload], last: Bool = false) async throws {
         let context = self.context
+        if context.eventLoop.inEventLoop {
+            // The request's task runs on the connection's event loop (EventLoopTaskExecutor).
+            let written = Self.write(payloads, streamID: streamID, context: context.value, last: last, dispatcher: dispatcher.value)
+            if let written { try await written.get() }
+            return
+        }
+        let dispatcher = self.dispatcher
         let id = streamID
-        try await context.eventLoop.flatSubmit {
-            let context = context.value
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            for (i, payload) in payloads.enumerated() {
-                context.write(NIOAny(HTTP2Frame(streamID: id, payload: payload)), promise: i == payloads.count - 1 ? promise : nil)
-            }
-            context.flush()
-            return promise.futureResult
+        let written = try await context.eventLoop.submit {
+            Self.write(payloads, streamID: id, context: context.value, last: last, dispatcher: dispatcher.value)
         }.get()
+        if let written { try await written.get() }
+    }
+
+    /// On the event loop: writes and flushes; the future of the last frame unless `last`.
+    private static func write(
+        _ payloads: [HTTP2Frame.FramePayload], streamID: HTTP2StreamID, context: ChannelHandlerContext, last: Bool,
+        dispatcher: HTTP2RequestDispatcher
+    ) -> EventLoopFuture<Void>? {
+        if last { dispatcher.finished(streamID) }
+        let promise = last ? nil : context.eventLoop.makePromise(of: Void.self)
+        for (i, payload) in payloads.enumerated() {
+            context.write(NIOAny(HTTP2Frame(streamID: streamID, payload: payload)), promise: i == payloads.count - 1 ? promise : nil)
+        }
+        context.flush()
+        return promise?.futureResult
     }
 }
 
