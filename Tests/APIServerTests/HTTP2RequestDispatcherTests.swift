@@ -158,18 +158,25 @@ struct HTTP2RequestDispatcherTests {
         }
     }
 
-    @Test func dataReturnsTheConnectionWindowInLargeSteps() async throws {
+    /// Upload bytes go back to the connection's window when their request is handed on
+    /// (not as they arrive), in large steps.
+    @Test func theConnectionWindowIsReturnedWhenRequestsAreHandedOn() async throws {
         try await withDispatcher(maxBodyBytes: 64 * 1024 * 1024, respond: responder(Seen())) { channel in
             let chunk = String(repeating: "x", count: 1 << 20)
             try await channel.writeInbound(HTTP2Frame(streamID: 9, payload: headers("POST", "/upload", endStream: false)))
             let quarter = HTTP2RequestDispatcher.connectionWindow / 4 / (1 << 20)
-            for _ in 0..<quarter {
-                try await channel.writeInbound(HTTP2Frame(streamID: 9, payload: data(chunk, endStream: false)))
+            for i in 0..<quarter {
+                try await channel.writeInbound(HTTP2Frame(streamID: 9, payload: data(chunk, endStream: i == quarter - 1)))
+                if i < quarter - 1 {
+                    #expect(try await channel.readOutbound(as: HTTP2Frame.self) == nil, "nothing returned before the request is complete")
+                }
             }
             let update = try await channel.waitForOutboundWrite(as: HTTP2Frame.self)
             #expect(update.streamID == .rootStream)
             guard case .windowUpdate(let increment) = update.payload else { throw Unexpected(update) }
             #expect(increment == quarter << 20)
+            let answer = try await channel.waitForOutboundWrite(as: HTTP2Frame.self)
+            #expect(answer.streamID == 9)
         }
     }
 

@@ -16,7 +16,8 @@ import NIOHTTP2
 /// NIOHTTP2Handler keeps the protocol state (stream states, header validation, outbound
 /// flow control, SETTINGS and PING); what a multiplexer would otherwise do for inbound flow
 /// control is done here: streams get a window larger than any accepted body, and the
-/// connection's window is returned as DATA arrives.
+/// connection's window is returned as requests are handed on (bounding what one connection
+/// can make the server buffer).
 final class HTTP2RequestDispatcher: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -34,6 +35,8 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
         var head: HTTPRequest
         var body = ByteBuffer()
         var received = 0
+        /// Flow-controlled bytes not yet returned to the connection's window.
+        var held = 0
     }
 
     private let respond: Respond
@@ -77,8 +80,14 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
                 context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.protocolError))), promise: nil)
             }
         case .data(let payload):
-            returnConnectionWindow(payload.data.readableBytes + (payload.paddingBytes ?? 0), context: context)
-            guard var request = incoming[id], case .byteBuffer(var buffer) = payload.data else { return }
+            let length = payload.data.readableBytes + (payload.paddingBytes ?? 0)
+            guard var request = incoming[id], case .byteBuffer(var buffer) = payload.data else {
+                returnConnectionWindow(length, context: context)
+                return
+            }
+            // Held against the connection's window until the request is handed on, so one
+            // connection's unanswered uploads stay under `connectionWindow` bytes.
+            request.held += length
             request.received += buffer.readableBytes
             // Keep one byte past the limit, so the responder sees the body is too large and
             // answers RequestEntityTooLarge in its own words.
@@ -95,7 +104,7 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
                 incoming[id] = request
             }
         case .rstStream:
-            incoming[id] = nil
+            if let abandoned = incoming.removeValue(forKey: id) { returnConnectionWindow(abandoned.held, context: context) }
             responding.removeValue(forKey: id)?.cancel()
         default:
             break  // SETTINGS, PING, WINDOW_UPDATE, GOAWAY, PRIORITY: NIOHTTP2Handler's
@@ -104,7 +113,7 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let closed = event as? StreamClosedEvent {
-            incoming[closed.streamID] = nil
+            if let abandoned = incoming.removeValue(forKey: closed.streamID) { returnConnectionWindow(abandoned.held, context: context) }
             // Closed by a reset or with the connection: whatever answers it can stop.
             if closed.reason != nil { responding.removeValue(forKey: closed.streamID)?.cancel() }
         }
@@ -120,6 +129,7 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
 
     private func start(_ id: HTTP2StreamID, _ request: Incoming, context: ChannelHandlerContext, resetWhenDone: Bool) {
         incoming[id] = nil
+        returnConnectionWindow(request.held, context: context)
         let output = HTTP2ResponseOutput(streamID: id, context: context, dispatcher: self)
         let respond = self.respond
         let channel = context.channel
