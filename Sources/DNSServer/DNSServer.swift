@@ -64,17 +64,15 @@ public final class DNSServer: Service, Sendable {
         for channel in channels { try? await channel.close().get() }
     }
 
-    /// Binds UDP first (an ephemeral port is picked there), then TCP on the same number,
-    /// then the other UDP sockets. Another program may hold the TCP side of an ephemeral
-    /// UDP port: a few fresh picks are tried.
+    /// Binds UDP first, then TCP on the same number, then the other UDP sockets. Another
+    /// program may hold the TCP side of an ephemeral UDP port: a few fresh picks are tried.
     func bind() async throws(DNSServerError) -> [any Channel] {
         var lastError = ""
         for _ in 0..<(requestedPort == 0 ? 8 : 1) {
             var channels: [any Channel] = []
             do {
-                let first = try await udp(port: requestedPort)
-                channels.append(first)
-                let port = first.localAddress?.port ?? requestedPort
+                let port = requestedPort == 0 ? try await unsharedUDPPort() : requestedPort
+                channels.append(try await udp(port: port))
                 channels.append(try await tcp(port: port))
                 let loops = Array(group.makeIterator()).count
                 for _ in 1..<max(1, loops) { channels.append(try await udp(port: port)) }
@@ -87,10 +85,24 @@ public final class DNSServer: Service, Sendable {
         throw .bind(host: host, port: requestedPort, reason: lastError)
     }
 
+    /// An ephemeral UDP port no socket holds. The kernel may pick, for a socket bound with
+    /// SO_REUSEPORT, a port other such sockets of the same user already share, so letting
+    /// the serving sockets pick could silently split queries with another process on this
+    /// host (a CI run saw dig receive another dig's query as its answer). The pick is made
+    /// by a socket without the option, then freed for the serving sockets.
+    private func unsharedUDPPort() async throws -> Int {
+        let probe = try await DatagramBootstrap(group: group).bind(host: host, port: 0).get()
+        let port = probe.localAddress?.port ?? 0
+        try await probe.close().get()
+        return port
+    }
+
     private func udp(port: Int) async throws -> any Channel {
         let answerer = QueryAnswerer(box: box)
+        // SO_REUSEPORT only: with SO_REUSEADDR as well, any other UDP socket with
+        // SO_REUSEADDR (dig's client sockets among them) may be given this port by the
+        // kernel, and then takes the queries sent to it.
         return try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65535))
             // recvmmsg: up to 32 datagrams per system call, and several such reads per wakeup.

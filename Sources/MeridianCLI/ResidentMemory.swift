@@ -39,7 +39,7 @@ enum ResidentMemory {
     /// address space were advised.
     @discardableResult
     static func releaseStartupCode() -> Int {
-        guard let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return 0 }
+        guard let smaps = readProcFile("/proc/self/smaps") else { return 0 }
         var released = 0
         for mapping in mappings(smaps)
         where mapping.permissions.hasPrefix("r-x") && mapping.permissions.hasSuffix("p") && mapping.path.hasPrefix("/")
@@ -49,5 +49,23 @@ enum ResidentMemory {
             if madvise(UnsafeMutableRawPointer(bitPattern: mapping.start), length, MADV_DONTNEED) == 0 { released += length }
         }
         return released
+    }
+
+    /// The whole of a /proc file. procfs answers each read() with at most a page or so of
+    /// text, and `String(contentsOfFile:)` stops after the first read: for smaps it saw
+    /// only the first two mappings (the binary's), never the shared libraries.
+    static func readProcFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -95,4 +95,14 @@ import Testing
         #expect(mappings.map(\.path) == ["/usr/bin/meridian", "/usr/bin/meridian", ""])
         #expect(mappings.map(\.anonymousKiB) == [0, 4, 4])
     }
+
+    /// The process's own smaps, read whole: every mapping up to the last (the stack and
+    /// vsyscall pages come after the shared libraries).
+    @Test func ownSmapsAreReadToTheEnd() throws {
+        let smaps = try #require(ResidentMemory.readProcFile("/proc/self/smaps"))
+        let mappings = ResidentMemory.mappings(smaps)
+        #expect(smaps.utf8.count > 16_384)
+        #expect(mappings.contains { $0.path == "[stack]" })
+        #expect(mappings.contains { $0.path.hasSuffix("libswiftCore.so") && $0.permissions == "r-xp" })
+    }
 }
