@@ -55,7 +55,7 @@ public final class BINDServer: Sendable {
         // Over TCP, which updates and transfers use: named can answer on UDP a moment before
         // its TCP listener takes connections.
         let up = await TestEnvironment.poll(timeout: .seconds(20)) { () -> Bool? in
-            let soa = try? TestEnvironment.run(
+            let soa = try? await TestEnvironment.run(
                 "/usr/bin/dig", ["@127.0.0.1", "-p", "\(port)", "+tcp", "+short", "+time=1", "+tries=1", zone, "SOA"])
             return soa?.output.isEmpty == false ? true : nil
         }
@@ -66,8 +66,8 @@ public final class BINDServer: Sendable {
 
     /// `name TYPE data` of every record of the zone but the SOA, NS and the server's own A,
     /// by a TSIG-signed `dig AXFR`, sorted.
-    public func zoneRecords() throws -> [String] {
-        let result = try TestEnvironment.run(
+    public func zoneRecords() async throws -> [String] {
+        let result = try await TestEnvironment.run(
             "/usr/bin/dig",
             ["@127.0.0.1", "-p", "\(port)", "-y", "\(algorithm):\(keyName):\(secret)", "+noall", "+answer", "+time=2", zone, "AXFR"])
         return DigOutput.records(result.output).filter {

@@ -81,9 +81,11 @@ public enum TestEnvironment {
         }
     }
 
-    /// Runs a command to completion; its status and standard output.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let output = try SpawnedProcess.run(executable: executable, arguments: arguments)
+    /// Runs a command to completion; its status and standard output. The wait happens on a
+    /// thread of its own: a test polling `dig` while a server starts must not hold one of
+    /// the cooperative pool's two threads for seconds (other tests' deadlines ran out).
+    public static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let output = try await offCooperativePool { try SpawnedProcess.run(executable: executable, arguments: arguments) }
         return (output.status, String(decoding: output.standardOutput, as: UTF8.self))
     }
 }

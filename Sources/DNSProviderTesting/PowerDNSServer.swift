@@ -17,7 +17,7 @@ public final class PowerDNSServer: Sendable {
         let directory = try TestEnvironment.temporaryDirectory("pdns")
         let database = directory.appendingPathComponent("pdns.sqlite3").path
         let schema = "/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql"
-        let made = try TestEnvironment.run(
+        let made = try await TestEnvironment.run(
             "/usr/bin/env",
             ["python3", "-c", "import sqlite3,sys; sqlite3.connect(sys.argv[1]).executescript(open(sys.argv[2]).read())", database, schema])
         guard made.status == 0 else { throw TestServerError.setupFailed("could not create the PowerDNS database from \(schema)") }
@@ -46,8 +46,8 @@ public final class PowerDNSServer: Sendable {
     }
 
     /// `name TYPE data` as dig gets them from the server's DNS port.
-    public func dig(_ name: String, _ type: String = "A") throws -> [String] {
-        let result = try TestEnvironment.run(
+    public func dig(_ name: String, _ type: String = "A") async throws -> [String] {
+        let result = try await TestEnvironment.run(
             "/usr/bin/dig", ["@127.0.0.1", "-p", "\(dnsPort)", "+norec", "+noall", "+answer", "+time=1", "+tries=1", name, type])
         return DigOutput.records(result.output).sorted()
     }

@@ -17,8 +17,8 @@ import Testing
         let provider = try PowerDNSProvider(configuration: configuration, zone: "example.test.", http: .shared)
         try await ProviderScenario.run(provider)
         // What PowerDNS answers on the wire agrees.
-        #expect(try pdns.dig("foreign.example.test.") == ["foreign.example.test. A 192.0.2.1"])
-        #expect(try pdns.dig("web.example.test.") == [])
+        #expect(try await pdns.dig("foreign.example.test.") == ["foreign.example.test. A 192.0.2.1"])
+        #expect(try await pdns.dig("web.example.test.") == [])
     }
 
     @Test func powerDNSAnswersWhatWasWritten() async throws {
@@ -34,8 +34,9 @@ import Testing
                 ProviderScenario.address("web.example.test.", "10.0.0.1"), ProviderScenario.address("web.example.test.", "10.0.0.2"),
             ]),
             logger: .init(label: "test"))
-        #expect(try pdns.dig("web.example.test.") == ["web.example.test. A 10.0.0.1", "web.example.test. A 10.0.0.2"])
-        #expect(try pdns.dig("_meridian.web.example.test.", "TXT") == ["_meridian.web.example.test. TXT \"\(ProviderScenario.owner)\""])
+        #expect(try await pdns.dig("web.example.test.") == ["web.example.test. A 10.0.0.1", "web.example.test. A 10.0.0.2"])
+        #expect(
+            try await pdns.dig("_meridian.web.example.test.", "TXT") == ["_meridian.web.example.test. TXT \"\(ProviderScenario.owner)\""])
     }
 
     @Test func wrongPowerDNSKeyIsUnauthorized() async throws {

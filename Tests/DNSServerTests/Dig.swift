@@ -11,10 +11,13 @@ struct Dig {
     var additional: [String]
     var raw: String
 
-    static func query(port: Int, _ arguments: [String]) throws -> Dig {
-        let output = try SpawnedProcess.run(
-            executable: "/usr/bin/dig",
-            arguments: ["@127.0.0.1", "-p", "\(port)", "+norec", "+time=2", "+tries=1", "+nocmd", "+nostats"] + arguments)
+    /// Runs dig on a thread of its own (see `offCooperativePool`).
+    static func query(port: Int, _ arguments: [String]) async throws -> Dig {
+        let output = try await offCooperativePool {
+            try SpawnedProcess.run(
+                executable: "/usr/bin/dig",
+                arguments: ["@127.0.0.1", "-p", "\(port)", "+norec", "+time=2", "+tries=1", "+nocmd", "+nostats"] + arguments)
+        }
         // dig prints its errors on stdout too; stderr after it, as one stream did before.
         return parse(String(decoding: output.standardOutput + output.standardError, as: UTF8.self))
     }

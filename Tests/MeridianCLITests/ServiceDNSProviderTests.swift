@@ -45,10 +45,11 @@ import Testing
         func converges(to expected: [String], within timeout: Duration) async throws -> [String] {
             let sorted = expected.sorted()
             let seen = await TestEnvironment.poll(timeout: timeout) { () -> [String]? in
-                let records = try? bind.zoneRecords()
+                let records = try? await bind.zoneRecords()
                 return records == sorted ? records : nil
             }
-            return try seen ?? bind.zoneRecords()
+            if let seen { return seen }
+            return try await bind.zoneRecords()
         }
 
         let healthy =
