@@ -28,18 +28,24 @@ public final class SpawnedProcess: Sendable {
         case null
         /// A descriptor of the parent's (a file or a pipe end), duplicated into the child.
         case descriptor(Int32)
+        /// A file, created if missing, truncated unless `append`. Streams naming the same
+        /// path share one open file (stdout and stderr interleave instead of overwriting).
+        case file(String, append: Bool = false)
     }
 
     public enum SpawnError: Error, CustomStringConvertible, Equatable {
         /// posix_spawn or one of its file actions failed with this errno.
         case spawn(executable: String, errno: Int32)
-        /// A pipe or /dev/null could not be opened.
+        /// A pipe could not be opened.
         case descriptors(errno: Int32)
+        /// A file for one of the standard streams (or /dev/null) could not be opened.
+        case file(path: String, errno: Int32)
 
         public var description: String {
             switch self {
             case .spawn(let executable, let code): return "cannot start \(executable): \(String(cString: strerror(code)))"
             case .descriptors(let code): return "cannot open descriptors for a child process: \(String(cString: strerror(code)))"
+            case .file(let path, let code): return "cannot open \(path) for a child process: \(String(cString: strerror(code)))"
             }
         }
     }
@@ -63,19 +69,27 @@ public final class SpawnedProcess: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
 
-        var devNull: Int32 = -1
-        defer { if devNull >= 0 { close(devNull) } }
+        // Files opened for the child's streams, one descriptor per path; the child has its
+        // own copies once spawned.
+        var opened: [String: Int32] = [:]
+        defer { for fd in opened.values { close(fd) } }
+        func openOnce(_ path: String, _ flags: Int32) throws(SpawnError) -> Int32 {
+            if let fd = opened[path] { return fd }
+            let fd = open(path, flags | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .file(path: path, errno: errno) }
+            opened[path] = fd
+            return fd
+        }
         for (stream, target) in [(standardInput, Int32(0)), (standardOutput, 1), (standardError, 2)] {
             switch stream {
             case .inherit: continue
             case .descriptor(let fd):
                 posix_spawn_file_actions_adddup2(&actions, fd, target)
             case .null:
-                if devNull < 0 {
-                    devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
-                    guard devNull >= 0 else { throw .descriptors(errno: errno) }
-                }
-                posix_spawn_file_actions_adddup2(&actions, devNull, target)
+                posix_spawn_file_actions_adddup2(&actions, try openOnce("/dev/null", O_RDWR), target)
+            case .file(let path, let append):
+                let fd = try openOnce(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC))
+                posix_spawn_file_actions_adddup2(&actions, fd, target)
             }
         }
         let closing = meridian_spawn_addclosefrom(&actions, 3)

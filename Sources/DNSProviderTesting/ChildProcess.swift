@@ -11,13 +11,10 @@ public final class ChildProcess: Sendable {
     public init(_ executable: String, _ arguments: [String], directory: URL, environment: [String: String]? = nil) throws {
         self.directory = directory
         logFile = directory.appendingPathComponent("\(URL(fileURLWithPath: executable).lastPathComponent).log")
-        let fd = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: logFile.path]) }
-        defer { close(fd) }
         process = try SpawnedProcess(
             executable: executable, arguments: arguments,
             environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } },
-            workingDirectory: directory.path, standardOutput: .descriptor(fd), standardError: .descriptor(fd))
+            workingDirectory: directory.path, standardOutput: .file(logFile.path), standardError: .file(logFile.path))
     }
 
     public var pid: Int32 { process.pid }

@@ -93,11 +93,9 @@ public final class EtcdCluster: @unchecked Sendable {
             arguments += ["--cert-file", tls.certFile, "--key-file", tls.keyFile, "--trusted-ca-file", tls.caFile, "--client-cert-auth"]
         }
         let log = directory.appendingPathComponent("\(m.name).log").path
-        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(description: "cannot open \(log)") }
-        defer { close(fd) }
         let process = try SpawnedProcess(
-            executable: Self.binary!, arguments: arguments, standardOutput: .descriptor(fd), standardError: .descriptor(fd))
+            executable: Self.binary!, arguments: arguments, standardOutput: .file(log, append: true),
+            standardError: .file(log, append: true))
         members[i].process = process
     }
 

@@ -98,4 +98,28 @@ struct SpawnedProcessTests {
         #expect(process.wasSignalled == false)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "out\nerr\n")
     }
+
+    /// Both streams to one file share one descriptor (nothing overwritten); a second run
+    /// truncates it, or appends with `append`.
+    @Test func outputToANamedFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spawn-\(UUID().uuidString.prefix(8)).log").path
+        defer { unlink(path) }
+        func run(_ text: String, append: Bool) throws -> SpawnedProcess {
+            try SpawnedProcess(
+                executable: "/bin/sh", arguments: ["-c", "echo \(text); echo \(text)-err >&2"],
+                standardOutput: .file(path, append: append), standardError: .file(path, append: append))
+        }
+        #expect(try run("out", append: false).waitUntilExit() == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "out\nout-err\n")
+        #expect(try run("again", append: false).waitUntilExit() == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "again\nagain-err\n")
+        #expect(try run("more", append: true).waitUntilExit() == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "again\nagain-err\nmore\nmore-err\n")
+    }
+
+    @Test func anUnopenableFileIsATypedError() {
+        #expect(throws: SpawnedProcess.SpawnError.file(path: "/nonexistent/dir/log", errno: ENOENT)) {
+            try SpawnedProcess(executable: "/bin/true", arguments: [], standardOutput: .file("/nonexistent/dir/log"))
+        }
+    }
 }

@@ -18,15 +18,13 @@ final class APIServerProcess {
     /// but the server also answers on 127.0.0.2 (on Linux, where all of 127/8 is loopback).
     init(bindAddress: String = "127.0.0.1") async throws {
         dataDir = try Scratch.directory("kubeclient-apiserver")
-        let log = open(dataDir.appendingPathComponent("log").path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw TestFailure("cannot open the server's log") }
-        defer { close(log) }
+        let log = dataDir.appendingPathComponent("log").path
         process = try SpawnedProcess(
             executable: try Self.binary().path,
             arguments: [
                 "apiserver", "--data-dir", dataDir.path, "--port", "0", "--bind-address", bindAddress, "--write-kubeconfig",
                 dataDir.appendingPathComponent("kubeconfig").path,
-            ], standardOutput: .descriptor(log), standardError: .descriptor(log))
+            ], standardOutput: .file(log), standardError: .file(log))
         try await waitUntilReady()
     }
 

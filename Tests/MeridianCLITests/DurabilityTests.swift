@@ -12,12 +12,10 @@ import Testing
         #expect(try server!.kubectl(["create", "namespace", "load"]).status == 0)
 
         let acks = dir.deletingLastPathComponent().appendingPathComponent("\(dir.lastPathComponent).acks")
-        let acksFile = open(acks.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        defer { close(acksFile) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/write_load.py")
         let writer = try SpawnedProcess(
             executable: "/usr/bin/env", arguments: ["python3", script.path, server!.kubeconfig.path, "load", "8"],
-            standardOutput: .descriptor(acksFile), standardError: .null)
+            standardOutput: .file(acks.path), standardError: .null)
 
         func acknowledged() -> [(String, Int)] {
             let text = (try? String(contentsOf: acks, encoding: .utf8)) ?? ""

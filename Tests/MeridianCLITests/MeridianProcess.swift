@@ -69,11 +69,8 @@ final class MeridianProcess {
         self.dataDir = dataDir
         self.kubeconfig = kubeconfig
         logFile = dataDir.deletingLastPathComponent().appendingPathComponent("\(dataDir.lastPathComponent).log")
-        let log = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw Failure("cannot open \(logFile.path)") }
-        defer { close(log) }
         process = try SpawnedProcess(
-            executable: Paths.meridian.path, arguments: arguments, standardOutput: .descriptor(log), standardError: .descriptor(log))
+            executable: Paths.meridian.path, arguments: arguments, standardOutput: .file(logFile.path), standardError: .file(logFile.path))
     }
 
     /// `meridian apiserver` on a free port with a kubeconfig, ready to serve.

@@ -10,13 +10,10 @@ final class TCPForwarder {
 
     init(to targetPort: Int, timeout: Duration = .seconds(10)) throws {
         output = try Paths.temporaryDirectory("forwarder").appendingPathComponent("out")
-        let fd = open(output.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw MeridianProcess.Failure("cannot open \(output.path)") }
-        defer { close(fd) }
         process = try SpawnedProcess(
             executable: "/usr/bin/env",
             arguments: ["python3", Paths.packageRoot.appendingPathComponent("Tests/Support/tcp-forwarder.py").path, String(targetPort)],
-            standardOutput: .descriptor(fd), standardError: .descriptor(fd))
+            standardOutput: .file(output.path), standardError: .file(output.path))
         let deadline = ContinuousClock.now + timeout
         while true {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""

@@ -48,15 +48,12 @@ actor ContainerRuntime {
         logPath: String, onExit: @escaping @Sendable () -> Void
     ) throws -> String {
         let restarts = containers[id].map { $0.restarts + 1 } ?? 0
-        let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw StartError.launch("cannot open log \(logPath)") }
-        defer { close(log) }  // the container has its own copy
         let command = Self.setpriv.map { ($0, ["--pdeathsig", "KILL", "--", executable] + arguments) } ?? (executable, arguments)
         let process: SpawnedProcess
         do {
             process = try SpawnedProcess(
                 executable: command.0, arguments: command.1, environment: environment, workingDirectory: workingDirectory,
-                standardInput: .null, standardOutput: .descriptor(log), standardError: .descriptor(log))
+                standardInput: .null, standardOutput: .file(logPath, append: true), standardError: .file(logPath, append: true))
         } catch {
             throw StartError.launch(error.description)
         }
