@@ -114,8 +114,9 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let closed = event as? StreamClosedEvent {
             if let abandoned = incoming.removeValue(forKey: closed.streamID) { returnConnectionWindow(abandoned.held, context: context) }
-            // Closed by a reset or with the connection: whatever answers it can stop.
-            if closed.reason != nil { responding.removeValue(forKey: closed.streamID)?.cancel() }
+            // A stream closes when its answer is complete (or on a reset, or with the
+            // connection): its task is forgotten, and stopped if it may still be writing.
+            if let task = responding.removeValue(forKey: closed.streamID), closed.reason != nil { task.cancel() }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -130,7 +131,7 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
     private func start(_ id: HTTP2StreamID, _ request: Incoming, context: ChannelHandlerContext, resetWhenDone: Bool) {
         incoming[id] = nil
         returnConnectionWindow(request.held, context: context)
-        let output = HTTP2ResponseOutput(streamID: id, context: context, dispatcher: self)
+        let output = HTTP2ResponseOutput(streamID: id, context: context)
         let respond = self.respond
         let channel = context.channel
         let hbRequest = Request(head: request.head, body: RequestBody(buffer: request.body))
@@ -139,9 +140,6 @@ final class HTTP2RequestDispatcher: ChannelInboundHandler {
             await output.send(response, resetWhenDone: resetWhenDone)
         }
     }
-
-    /// Called on the event loop when a response has been sent.
-    func finished(_ id: HTTP2StreamID) { responding[id] = nil }
 
     private func returnConnectionWindow(_ bytes: Int, context: ChannelHandlerContext) {
         unreturnedBytes += bytes

@@ -8,12 +8,10 @@ import NIOHTTP2
 struct HTTP2ResponseOutput: Sendable {
     let streamID: HTTP2StreamID
     private let context: NIOLoopBound<ChannelHandlerContext>
-    private let dispatcher: NIOLoopBound<HTTP2RequestDispatcher>
 
-    init(streamID: HTTP2StreamID, context: ChannelHandlerContext, dispatcher: HTTP2RequestDispatcher) {
+    init(streamID: HTTP2StreamID, context: ChannelHandlerContext) {
         self.streamID = streamID
         self.context = NIOLoopBound(context, eventLoop: context.eventLoop)
-        self.dispatcher = NIOLoopBound(dispatcher, eventLoop: context.eventLoop)
     }
 
     /// Sends the response. A body of known length goes out with its head in one flush; any
@@ -31,49 +29,37 @@ struct HTTP2ResponseOutput: Sendable {
             } else {
                 try await write([.headers(.init(headers: headers, endStream: false))])
                 try await response.body.write(StreamedBody(output: self))
-                if !resetWhenDone { done() }
             }
             if resetWhenDone { try await write([.rstStream(.noError)], last: true) }
         } catch {
             // The body failed half-way (or the stream is gone): end the stream so the client
             // does not wait for the rest.
-            try? await write([.rstStream(.internalError)])
-            done()
+            try? await write([.rstStream(.internalError)], last: true)
         }
     }
 
-    /// Tells the dispatcher this stream is answered.
-    private func done() {
-        let dispatcher = self.dispatcher
-        let id = streamID
-        dispatcher.eventLoop.execute { dispatcher.value.finished(id) }
-    }
-
     /// Writes frames in order and flushes; returns once the last has been handed to the
-    /// connection (after flow control let it through). With `last`, the dispatcher is told
-    /// the stream is answered, and the write is not awaited: nothing follows it.
+    /// connection (after flow control let it through). With `last` the write is not
+    /// awaited: nothing follows it on this stream.
     func write(_ payloads: [HTTP2Frame.FramePayload], last: Bool = false) async throws {
         let context = self.context
         if context.eventLoop.inEventLoop {
             // The request's task runs on the connection's event loop (EventLoopTaskExecutor).
-            let written = Self.write(payloads, streamID: streamID, context: context.value, last: last, dispatcher: dispatcher.value)
+            let written = Self.write(payloads, streamID: streamID, context: context.value, last: last)
             if let written { try await written.get() }
             return
         }
-        let dispatcher = self.dispatcher
         let id = streamID
         let written = try await context.eventLoop.submit {
-            Self.write(payloads, streamID: id, context: context.value, last: last, dispatcher: dispatcher.value)
+            Self.write(payloads, streamID: id, context: context.value, last: last)
         }.get()
         if let written { try await written.get() }
     }
 
     /// On the event loop: writes and flushes; the future of the last frame unless `last`.
     private static func write(
-        _ payloads: [HTTP2Frame.FramePayload], streamID: HTTP2StreamID, context: ChannelHandlerContext, last: Bool,
-        dispatcher: HTTP2RequestDispatcher
+        _ payloads: [HTTP2Frame.FramePayload], streamID: HTTP2StreamID, context: ChannelHandlerContext, last: Bool
     ) -> EventLoopFuture<Void>? {
-        if last { dispatcher.finished(streamID) }
         let promise = last ? nil : context.eventLoop.makePromise(of: Void.self)
         for (i, payload) in payloads.enumerated() {
             context.write(NIOAny(HTTP2Frame(streamID: streamID, payload: payload)), promise: i == payloads.count - 1 ? promise : nil)
