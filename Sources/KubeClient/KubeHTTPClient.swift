@@ -90,14 +90,36 @@ public final class KubeHTTPClient: Sendable {
     ) async throws -> KubeResponse {
         let request = makeRequest(method, path, body: body, contentType: contentType, accept: accept)
         let response = try await execute(request, timeout: timeout, describe: "\(method) \(path)")
-        do {
-            let buffer = try await response.body.collect(upTo: 256 * 1024 * 1024)
-            return KubeResponse(
-                status: Int(response.status.code), body: Array(buffer.readableBytesView),
-                contentType: response.headers.first(name: "Content-Type"))
-        } catch {
-            throw KubeClientError.transport("\(method) \(path): \(error)")
+        let body = try await Self.collect(response, describe: "\(method) \(path)")
+        return KubeResponse(status: Int(response.status.code), body: body, contentType: response.headers.first(name: "Content-Type"))
+    }
+
+    /// The most of one response body `request` keeps.
+    static let maxBodyBytes = 256 * 1024 * 1024
+
+    /// Reads a whole body into one array, sized up front from Content-Length when the server
+    /// sends it: a 15 MB LIST collected into a growing buffer was copied several times over.
+    static func collect(_ response: HTTPClientResponse, describe: String) async throws -> [UInt8] {
+        var body: [UInt8] = []
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init) {
+            guard length <= maxBodyBytes else {
+                throw KubeClientError.transport("\(describe): response body of \(length) bytes exceeds \(maxBodyBytes)")
+            }
+            body.reserveCapacity(length)
         }
+        do {
+            for try await chunk in response.body {
+                guard body.count + chunk.readableBytes <= maxBodyBytes else {
+                    throw KubeClientError.transport("\(describe): response body exceeds \(maxBodyBytes) bytes")
+                }
+                body.append(contentsOf: chunk.readableBytesView)
+            }
+        } catch let error as KubeClientError {
+            throw error
+        } catch {
+            throw KubeClientError.transport("\(describe): \(error)")
+        }
+        return body
     }
 
     /// A watch (or any streaming GET): calls `onLine` for every newline-terminated chunk
@@ -119,11 +141,15 @@ public final class KubeHTTPClient: Sendable {
         var pending: [UInt8] = []
         for try await chunk in response.body {
             pending.append(contentsOf: chunk.readableBytesView)
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(pending[..<newline])
-                pending.removeSubrange(...newline)
+            // Lines are cut from `start` and the consumed prefix dropped once per chunk: a
+            // chunk holding thousands of watch events must not shift the rest per line.
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[start..<newline])
+                start = newline + 1
                 if !(try await onLine(line)) { return Int(response.status.code) }
             }
+            pending.removeSubrange(..<start)
         }
         // A body without a final newline (an error Status) still reaches the caller.
         if !pending.isEmpty { _ = try await onLine(pending) }

@@ -32,8 +32,14 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "PID of the server process, for CPU seconds and memory.") var serverPid: Int32?
     @Flag(help: "HTTP/1.1 (one connection per client) instead of HTTP/2 for the API server.") var http1 = false
     @Option(help: "Scenarios to run, comma-separated.") var scenarios: String = "create,get,list,update,patch,watch,delete"
+    @Option(help: "Time only the JSON parser on this file (no server); see scripts/bench-json.sh.") var parseFile: String?
+    @Option(help: "Parses of --parse-file to time.") var parseRepeats: Int = 20
 
     func run() async throws {
+        if let parseFile {
+            print(try ParseBenchmark.run(path: parseFile, repeats: parseRepeats).serializedString())
+            return
+        }
         let selected = Set(scenarios.split(separator: ",").map(String.init))
         let target: any BenchmarkTarget
         if let etcd {

@@ -35,6 +35,61 @@ import Testing
         }
     }
 
+    /// Strings are scanned eight bytes at a time: a quote, an escape, a control character or
+    /// a multi-byte character must be seen at every position of a word and across words.
+    @Test func stringsAtEveryPositionOfAWord() throws {
+        for length in 0..<40 {
+            for position in 0..<max(length, 1) {
+                var plain = Array(repeating: UInt8(ascii: "a"), count: length)
+                if length > 0 { plain[position] = UInt8(ascii: "b") }
+                let text = String(decoding: plain, as: UTF8.self)
+                #expect(try JSONParser.parse("[\"\(text)\",1]") == .array([.string(text), .int(1)]))
+
+                var escaped = plain
+                escaped.insert(contentsOf: Array(#"\""#.utf8), at: position)
+                let unescaped =
+                    String(decoding: plain[..<position], as: UTF8.self) + "\"" + String(decoding: plain[position...], as: UTF8.self)
+                #expect(try JSONParser.parse("\"\(String(decoding: escaped, as: UTF8.self))\"") == .string(unescaped))
+
+                var withControl = plain
+                withControl.insert(0x0A, at: position)
+                let error = #expect(throws: JSONParseError.self) {
+                    try JSONParser.parse([UInt8(ascii: "\"")] + withControl + [UInt8(ascii: "\"")])
+                }
+                #expect(error == JSONParseError(message: "invalid character in string literal", offset: position + 1))
+
+                let multiByte = Array(plain[..<position]) + Array("é😀\"".utf8)
+                let expected = String(decoding: plain[..<position], as: UTF8.self) + "é😀"
+                #expect(try JSONParser.parse([UInt8(ascii: "\"")] + multiByte) == .string(expected))
+            }
+        }
+        #expect(throws: JSONParseError(message: "unexpected end of JSON input", offset: 12)) { try JSONParser.parse(#""abcdefghijk"#) }
+        #expect(try JSONParser.parse(#""a\u00e9bcdefghij\\klmnopqrstuvwxyz\/""#) == .string("aébcdefghij\\klmnopqrstuvwxyz/"))
+    }
+
+    @Test func integersAtTheEdgesOfInt64() throws {
+        #expect(try JSONParser.parse("9223372036854775807") == .int(.max))
+        #expect(try JSONParser.parse("-9223372036854775808") == .int(.min))
+        #expect(try JSONParser.parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
+        #expect(try JSONParser.parse("-9223372036854775809") == .double(-9_223_372_036_854_775_809))
+        #expect(try JSONParser.parse("123456789012345678901234567890") == .double(1.2345678901234568e29))
+        #expect(try JSONParser.parse("-0") == .int(0))
+        #expect(try JSONParser.parse("[0,-12,7e0,1E+2,2.50]") == .array([.int(0), .int(-12), .double(7), .double(100), .double(2.5)]))
+        #expect(throws: JSONParseError(message: "invalid character in numeric literal", offset: 1)) { try JSONParser.parse("-x") }
+        #expect(throws: JSONParseError(message: "invalid character in exponent of numeric literal", offset: 2)) {
+            try JSONParser.parse("1e")
+        }
+    }
+
+    @Test func nestedContainersKeepTheirOwnMembers() throws {
+        let v = try JSONParser.parse(#"{"a":{"x":1,"y":[1,[2,{"z":3}],4]},"b":[],"c":{},"a2":{"x":2},"x":1,"x":2}"#)
+        #expect(
+            v == [
+                "a": ["x": 1, "y": [1, [2, ["z": 3]], 4]], "b": [], "c": [:], "a2": ["x": 2], "x": 2,
+            ])
+        #expect(throws: JSONParseError(message: "after array element", offset: 9)) { try JSONParser.parse(#"[{"a":1} 2]"#) }
+    }
+
     @Test func refusesDeepNesting() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParseError(message: "exceeded max depth", offset: 200)) { try JSONParser.parse(deep) }

@@ -124,4 +124,35 @@ import Testing
         let viaFile = try Kubeconfig.load(explicitPath: server.dataDir.appendingPathComponent("token-kubeconfig").path).resolve()
         #expect(try await status(viaFile) == 200)
     }
+    /// A LIST body arrives whole (sized from Content-Length), and a watch whose initial events
+    /// come in a few large chunks is cut into exactly one line per event, in order.
+    @Test func collectsBodiesAndCutsWatchStreamsIntoLines() async throws {
+        let server = try await APIServerProcess()
+        defer { server.stop() }
+        let client = try KubeHTTPClient(try server.configuration())
+        let names = (0..<300).map { "cm-\($0)" }
+        let payload = String(repeating: "p", count: 2000)
+        for name in names {
+            let object: JSONValue = [
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)], "data": ["k": .string(payload)],
+            ]
+            let created = try await client.request(.POST, Self.protected, body: object.serialized())
+            #expect(created.status == 201)
+        }
+        let list = try await client.request(.GET, Self.protected)
+        #expect(list.status == 200)
+        #expect(try list.json()["items"].arrayValue?.map { $0["metadata"]["name"].stringValue ?? "" } == names.sorted())
+
+        var seen: [String] = []
+        let status = try await client.stream("\(Self.protected)?watch=true&resourceVersion=0", timeout: .seconds(30)) { line in
+            let event = try JSONParser.parse(line)
+            #expect(event["type"] == "ADDED")
+            #expect(event["object"]["data"]["k"].stringValue == payload)
+            seen.append(event["object"]["metadata"]["name"].stringValue ?? "")
+            return seen.count < names.count
+        }
+        #expect(status == 200)
+        #expect(seen.sorted() == names.sorted())
+        await client.shutdown()
+    }
 }
