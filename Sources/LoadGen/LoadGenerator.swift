@@ -26,7 +26,7 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Concurrent clients for create, update, patch and delete.") var writers: Int = 16
     @Option(help: "Concurrent clients for get.") var readers: Int = 32
     @Option(help: "Gets to issue.") var gets: Int = 20000
-    @Option(help: "Full LISTs to time.") var lists: Int = 5
+    @Option(help: "Full LISTs to time.") var lists: Int = 15
     @Option(help: "Watchers for the fan-out test.") var watchers: Int = 100
     @Option(help: "Updates observed by every watcher.") var watchUpdates: Int = 1000
     @Option(help: "PID of the server process, for CPU seconds and memory.") var serverPid: Int32?
