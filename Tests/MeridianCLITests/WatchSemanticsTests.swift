@@ -79,4 +79,34 @@ import Testing
         watcher.cancel()
         await c.shutdown()
     }
+    /// A watch pinned to one name by its field selector (served from the stored bytes) sees
+    /// exactly what a watch whose selector needs the decoded object sees: that object's
+    /// events, with their resourceVersions, and nothing of a name that only ends the same.
+    @Test func nameSelectorWatchesOneObject() async throws {
+        let server = try MeridianProcess.apiserver()
+        let c = try client(server)
+        let base = "/api/v1/namespaces/default/configmaps"
+        for name in ["pin", "xpin"] {
+            let object: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)]]
+            #expect(try await c.request(.POST, base, body: object.serialized()).status == 201)
+        }
+        let start = try await c.request(.GET, "\(base)/pin").json()["metadata"]["resourceVersion"].stringValue!
+        let patch = Array(#"{"data":{"k":"v"}}"#.utf8)
+        _ = try await c.request(.PATCH, "\(base)/xpin", body: patch, contentType: "application/merge-patch+json")
+        let patched = try await c.request(.PATCH, "\(base)/pin", body: patch, contentType: "application/merge-patch+json").json()
+        _ = try await c.request(.DELETE, "\(base)/xpin")
+        let deleted = try await c.request(.DELETE, "\(base)/pin").json()
+
+        for selector in ["metadata.name%3Dpin", "metadata.name%3Dpin,metadata.namespace%3Ddefault"] {
+            let got = try await events(c, "\(base)?watch=true&resourceVersion=\(start)&fieldSelector=\(selector)", count: 2)
+            #expect(summary(got) == ["MODIFIED pin", "DELETED pin"], "\(selector)")
+            #expect(got[0]["object"] == patched, "\(selector)")
+            #expect(got[0]["object"]["data"]["k"] == "v")
+            #expect(got[1]["object"]["metadata"]["uid"] == patched["metadata"]["uid"], "\(selector)")
+            #expect(deleted["details"]["uid"] == patched["metadata"]["uid"])
+            let rvs = got.compactMap { Int($0["object"]["metadata"]["resourceVersion"].stringValue ?? "") }
+            #expect(rvs.count == 2 && rvs[0] == Int(patched["metadata"]["resourceVersion"].stringValue ?? "") && rvs[1] > rvs[0])
+        }
+        await c.shutdown()
+    }
 }

@@ -90,9 +90,18 @@ struct WatchSession: Sendable {
         fieldSelector.requirements.first { $0.field == "metadata.name" && !$0.negated }?.value
     }
 
+    /// Whether an event's object must be decoded to decide it. A field selector that only
+    /// pins the name is decided on the key, so a watch on one object (a common client
+    /// pattern) stays on the raw path instead of decoding and re-encoding every event.
+    private var filtersOnObject: Bool {
+        guard labelSelector.isEmpty else { return true }
+        guard let name = pinnedName else { return !fieldSelector.isEmpty }
+        return !fieldSelector.requirements.allSatisfy { $0.field == "metadata.name" && !$0.negated && $0.value == name }
+    }
+
     private func translate(_ e: StoreEvent) throws(StatusError) -> Event? {
         if let name = pinnedName, !e.kv.key.hasSuffix("/" + name) { return nil }
-        let filtering = !labelSelector.isEmpty || !fieldSelector.isEmpty
+        let filtering = filtersOnObject
         if rawJSON && !filtering, let raw = RawObject.withResourceVersion(e.kv) {
             let type = e.kind == .delete ? "DELETED" : (e.previous == nil ? "ADDED" : "MODIFIED")
             return Event(type: type, object: .null, raw: raw)
