@@ -25,6 +25,8 @@ final class EtcdCache: Sendable {
     /// The store keys the cache holds.
     static let prefix = "/"
     private let relistCounter = Counter(label: "meridian_etcd_cache_lists_total")
+    /// The store's watches, served from this cache's watch.
+    let watches: EtcdWatchFanOut
 
     struct Control {
         var ready = false
@@ -47,8 +49,9 @@ final class EtcdCache: Sendable {
         case stop
     }
 
-    init(logger: Logger) {
+    init(logger: Logger, watchBufferLimit: Int) {
         self.logger = logger
+        watches = EtcdWatchFanOut(bufferLimit: watchBufferLimit)
     }
 
     /// Whether the first list has been loaded (before it, the cache knows nothing).
@@ -105,11 +108,32 @@ final class EtcdCache: Sendable {
         }
     }
 
-    /// Applies events newer than the cache (a resumed watch may repeat older ones).
+    /// Applies events newer than the cache (a resumed watch may repeat older ones) and
+    /// passes them on to the store's watches with their previous values, which the cache's
+    /// own watch does not ask etcd for: the copy being replaced has them.
     private func apply(_ events: [StoreEvent]) {
         let current = state.revision
         guard let newest = events.last?.revision, newest > current else { return }
-        state.apply(events.filter { $0.revision > current }, revision: newest)
+        var replaced: [String: KeyValue?] = [:]  // keys this batch already changed
+        let complete = events.filter { $0.revision > current }.map { e -> StoreEvent in
+            let key = e.kv.key
+            let previous: KeyValue?
+            if let inBatch = replaced[key] { previous = inBatch } else { previous = state.get(key) }
+            switch e.kind {
+            case .put:
+                replaced[key] = .some(e.kv)
+                return StoreEvent(kind: .put, kv: e.kv, previous: e.kv.createRevision == e.kv.modRevision ? nil : previous)
+            case .delete:
+                replaced[key] = .some(nil)
+                // As etcd reports a delete with prevKV: the last value at the deleting revision.
+                let kv = KeyValue(
+                    key: key, value: previous?.value ?? [], createRevision: previous?.createRevision ?? 0,
+                    modRevision: e.kv.modRevision)
+                return StoreEvent(kind: .delete, kv: kv, previous: previous)
+            }
+        }
+        state.apply(complete, revision: newest)
+        watches.publish(complete)
     }
 
     /// Lists, then follows the watch, until the task is cancelled or the store closes.
@@ -125,6 +149,7 @@ final class EtcdCache: Sendable {
                     let listed = try await store.range(prefix: Self.prefix, startAfter: nil, limit: 0, revision: nil)
                     control.withLock { c in
                         state.load(listed.items, revision: listed.revision)
+                        watches.restart(at: listed.revision)
                         c.held = []
                         c.ready = true
                         c.lists += 1
@@ -168,7 +193,9 @@ final class EtcdCache: Sendable {
                 last = max(last, events.last?.revision ?? last)
             case .progress(let revision):
                 control.withLock { c in
-                    if !c.holding && revision > state.revision { state.apply([], revision: revision) }
+                    guard !c.holding && revision >= state.revision else { return }
+                    state.apply([], revision: revision)
+                    watches.progress(revision)
                 }
             case .failed(.compacted):
                 return .list

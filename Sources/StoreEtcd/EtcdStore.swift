@@ -32,7 +32,7 @@ public final class EtcdStore: KVStore, Service {
         keys = EtcdKeys(prefix: configuration.keyPrefix)
         watchers = EtcdWatchHub(connection: connection, keys: keys, logger: logger)
         reads = EtcdReadBatcher(connection: connection)
-        cache = EtcdCache(logger: logger)
+        cache = EtcdCache(logger: logger, watchBufferLimit: configuration.watchBufferLimit)
         (closing, closeSignal) = AsyncStream.makeStream()
         bufferLimit = configuration.watchBufferLimit
         self.logger = logger
@@ -52,6 +52,7 @@ public final class EtcdStore: KVStore, Service {
     }
 
     public func close() async {
+        cache.watches.close()
         await watchers.close()
         closeSignal.finish()
     }
@@ -185,8 +186,15 @@ public final class EtcdStore: KVStore, Service {
 // MARK: Watch
 
 extension EtcdStore {
+    /// Served from the cache's watch when its history reaches back to `after` (one etcd
+    /// watch for all of them, see `EtcdWatchFanOut`), otherwise by a watch of etcd's own.
     public func watch(prefix: String, after: Revision) async throws(StoreError) -> AsyncStream<WatchMessage> {
-        try await watch(prefix: prefix, after: after, withPrevious: true)
+        guard prefix.hasPrefix(EtcdCache.prefix) else { return try await watch(prefix: prefix, after: after, withPrevious: true) }
+        let state = try await revisions()
+        if after + 1 < state.compacted { throw .compacted(requested: after, compacted: state.compacted) }
+        if after > state.current { throw .futureRevision(requested: after, current: state.current) }
+        if let stream = cache.watches.watch(prefix: prefix, after: after) { return stream }
+        return try await watch(prefix: prefix, after: after, withPrevious: true)
     }
 
     func watch(prefix: String, after: Revision, withPrevious: Bool) async throws(StoreError) -> AsyncStream<WatchMessage> {

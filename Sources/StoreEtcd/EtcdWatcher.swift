@@ -70,22 +70,27 @@ struct EtcdWatcher {
         return batch
     }
 
-    /// Hands a message over; false when the watcher is done (the consumer left, or it fell
-    /// so far behind that it was cut off, as the SQLite store does).
-    func deliver(_ message: WatchMessage) -> Bool {
-        switch output.yield(message) {
+    /// Hands a message over; false when the watcher is done.
+    func deliver(_ message: WatchMessage) -> Bool { output.deliverOrCutOff(message) }
+
+    func end(_ error: StoreError?) {
+        if let error { output.yield(.failed(error)) }
+        output.finish()
+    }
+}
+
+extension AsyncStream<WatchMessage>.Continuation {
+    /// Hands a message over; false when the watch is done: its consumer left, or it fell so
+    /// far behind that it was cut off with a re-list signal, as the SQLite store does.
+    func deliverOrCutOff(_ message: WatchMessage) -> Bool {
+        switch yield(message) {
         case .enqueued(let remaining) where remaining <= 1:
-            output.yield(.failed(.unavailable("watcher fell behind; re-list required")))
-            output.finish()
+            yield(.failed(.unavailable("watcher fell behind; re-list required")))
+            finish()
             return false
         case .enqueued: return true
         case .dropped, .terminated: return false
         @unknown default: return false
         }
-    }
-
-    func end(_ error: StoreError?) {
-        if let error { output.yield(.failed(error)) }
-        output.finish()
     }
 }
