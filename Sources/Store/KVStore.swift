@@ -134,7 +134,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What a watch stream carries: batches of events in revision order, then possibly an end.
-public enum WatchMessage: Sendable {
+public enum WatchMessage: Sendable, Hashable {
     case events([StoreEvent])
     /// Nothing changed under the prefix up to this revision (etcd's progress notify).
     case progress(Revision)

@@ -26,8 +26,9 @@ final class EtcdWatchFanOut: Sendable {
     private struct State {
         var subscribers: [Int: Subscriber] = [:]
         var nextID = 0
-        /// Recent events, oldest first.
+        /// Recent events, oldest first, and the bytes of the values they hold.
         var history: [StoreEvent] = []
+        var historyBytes = 0
         /// Every event after this revision is in `history`; nil until the cache has listed.
         var floor: Revision?
         var closed = false
@@ -38,12 +39,17 @@ final class EtcdWatchFanOut: Sendable {
     /// termination handler synchronously from `finish()`, which runs under `state`.
     private let departed = Mutex<[Int]>([])
     private let historyLimit: Int
+    /// Old values are held only by the history, so it is bounded in bytes too.
+    private let historyByteLimit: Int
     private let bufferLimit: Int
 
-    init(historyLimit: Int = 4096, bufferLimit: Int) {
+    init(historyLimit: Int = 4096, historyByteLimit: Int = 64 << 20, bufferLimit: Int) {
         self.historyLimit = historyLimit
+        self.historyByteLimit = historyByteLimit
         self.bufferLimit = bufferLimit
     }
+
+    private static func bytes(_ e: StoreEvent) -> Int { e.kv.value.count + (e.previous?.value.count ?? 0) }
 
     /// A watch of `prefix` from the revision after `after`, or nil when the history does not
     /// reach back that far (the caller then asks etcd).
@@ -72,10 +78,20 @@ final class EtcdWatchFanOut: Sendable {
         state.withLock { s in
             forgetDeparted(&s)
             s.history += events
-            if s.history.count > historyLimit + historyLimit / 4 {
-                let dropped = s.history.count - historyLimit
-                s.floor = s.history[dropped - 1].revision
-                s.history.removeFirst(dropped)
+            s.historyBytes += events.reduce(0) { $0 + Self.bytes($1) }
+            if s.history.count > historyLimit + historyLimit / 4 || s.historyBytes > historyByteLimit {
+                // Trimmed in steps of a quarter, so the array is not shifted for every event.
+                var dropped = max(s.history.count - historyLimit, 0)
+                var bytes = s.history[..<dropped].reduce(0) { $0 + Self.bytes($1) }
+                while dropped < s.history.count && s.historyBytes - bytes > historyByteLimit * 3 / 4 {
+                    bytes += Self.bytes(s.history[dropped])
+                    dropped += 1
+                }
+                if dropped > 0 {
+                    s.floor = s.history[dropped - 1].revision
+                    s.history.removeFirst(dropped)
+                    s.historyBytes -= bytes
+                }
             }
             for (id, var subscriber) in s.subscribers {
                 let batch = events.filter { $0.revision > subscriber.after && $0.kv.key.hasPrefix(subscriber.prefix) }
@@ -111,6 +127,7 @@ final class EtcdWatchFanOut: Sendable {
             }
             s.subscribers = [:]
             s.history = []
+            s.historyBytes = 0
             s.floor = revision
         }
     }
@@ -121,6 +138,7 @@ final class EtcdWatchFanOut: Sendable {
             for subscriber in s.subscribers.values { subscriber.output.finish() }
             s.subscribers = [:]
             s.history = []
+            s.historyBytes = 0
         }
     }
 

@@ -133,3 +133,57 @@ struct EtcdWatchFanOutTests {
         }
     }
 }
+
+/// The fan-out on its own: history bounds, replay, bookmarks and cut-offs.
+@Suite struct EtcdWatchFanOutUnitTests {
+    static func put(_ key: String, _ revision: Revision, size: Int = 1) -> StoreEvent {
+        StoreEvent(
+            kind: .put, kv: KeyValue(key: key, value: Array(repeating: 0x61, count: size), createRevision: revision, modRevision: revision),
+            previous: nil)
+    }
+
+    static func drain(_ stream: AsyncStream<WatchMessage>) async -> [WatchMessage] {
+        var messages: [WatchMessage] = []
+        for await message in stream { messages.append(message) }
+        return messages
+    }
+
+    @Test func servesOnlyWhatItsHistoryCovers() async {
+        let fanOut = EtcdWatchFanOut(historyLimit: 4, historyByteLimit: 1 << 20, bufferLimit: 100)
+        #expect(fanOut.watch(prefix: "/a/", after: 0) == nil, "nothing before the first list")
+        fanOut.restart(at: 10)
+        #expect(fanOut.watch(prefix: "/a/", after: 9) == nil, "before the list")
+        fanOut.publish((11...16).map { Self.put($0.isMultiple(of: 2) ? "/a/x" : "/b/y", Revision($0)) })
+        // Six events against a limit of four (trimmed past five): 11 and 12 are gone.
+        #expect(fanOut.watch(prefix: "/a/", after: 11) == nil)
+        let replay = fanOut.watch(prefix: "/a/", after: 12)
+        #expect(replay != nil && fanOut.count == 1)
+        fanOut.progress(16)
+        fanOut.close()
+        let messages = await Self.drain(replay!)
+        #expect(messages == [.events([Self.put("/a/x", 14), Self.put("/a/x", 16)]), .progress(16)])
+    }
+
+    @Test func boundsTheHistoryInBytes() {
+        let fanOut = EtcdWatchFanOut(historyLimit: 1000, historyByteLimit: 1000, bufferLimit: 100)
+        fanOut.restart(at: 0)
+        fanOut.publish((1...5).map { Self.put("/a/\($0)", Revision($0), size: 300) })
+        // 1,500 bytes against 1,000: trimmed to at most 750, so revisions 1 to 3 are gone.
+        #expect(fanOut.watch(prefix: "/a/", after: 2) == nil)
+        #expect(fanOut.watch(prefix: "/a/", after: 3) != nil)
+    }
+
+    @Test func aWatchThatFallsBehindIsCutOffAndARelistEndsTheRest() async {
+        let fanOut = EtcdWatchFanOut(historyLimit: 100, bufferLimit: 2)
+        fanOut.restart(at: 0)
+        let slow = fanOut.watch(prefix: "/", after: 0)!
+        for revision in 1...5 { fanOut.publish([Self.put("/k", Revision(revision))]) }
+        #expect(await Self.drain(slow).last == .failed(.unavailable("watcher fell behind; re-list required")))
+        #expect(fanOut.count == 0)
+
+        let other = fanOut.watch(prefix: "/", after: 5)!
+        fanOut.restart(at: 9)
+        #expect(await Self.drain(other) == [.failed(.compacted(requested: 5, compacted: 9))])
+        #expect(fanOut.count == 0)
+    }
+}
