@@ -42,15 +42,7 @@ public final class WatchHub {
         for (id, w) in watchers {
             let mine = events.filter { $0.kv.key.hasPrefix(w.prefix) }
             if mine.isEmpty { continue }
-            switch w.continuation.yield(.events(mine)) {
-            case .enqueued(let remaining) where remaining <= 1:
-                w.continuation.yield(.failed(.unavailable("watcher fell behind; re-list required")))
-                w.continuation.finish()
-                gone.append(id)
-            case .enqueued: break
-            case .dropped, .terminated: gone.append(id)
-            @unknown default: gone.append(id)
-            }
+            if !w.continuation.deliverOrCutOff(.events(mine)) { gone.append(id) }
         }
         for id in gone { watchers.removeValue(forKey: id) }
     }
@@ -70,5 +62,21 @@ public final class WatchHub {
             w.continuation.finish()
         }
         watchers.removeAll()
+    }
+}
+
+extension AsyncStream<WatchMessage>.Continuation {
+    /// Hands a message over; false when the watch is done: its consumer left, or it fell so
+    /// far behind that it was cut off with a re-list signal (every store cuts off so).
+    public func deliverOrCutOff(_ message: WatchMessage) -> Bool {
+        switch yield(message) {
+        case .enqueued(let remaining) where remaining <= 1:
+            yield(.failed(.unavailable("watcher fell behind; re-list required")))
+            finish()
+            return false
+        case .enqueued: return true
+        case .dropped, .terminated: return false
+        @unknown default: return false
+        }
     }
 }

@@ -78,19 +78,3 @@ struct EtcdWatcher {
         output.finish()
     }
 }
-
-extension AsyncStream<WatchMessage>.Continuation {
-    /// Hands a message over; false when the watch is done: its consumer left, or it fell so
-    /// far behind that it was cut off with a re-list signal, as the SQLite store does.
-    func deliverOrCutOff(_ message: WatchMessage) -> Bool {
-        switch yield(message) {
-        case .enqueued(let remaining) where remaining <= 1:
-            yield(.failed(.unavailable("watcher fell behind; re-list required")))
-            finish()
-            return false
-        case .enqueued: return true
-        case .dropped, .terminated: return false
-        @unknown default: return false
-        }
-    }
-}
