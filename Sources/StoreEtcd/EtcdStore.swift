@@ -189,18 +189,25 @@ extension EtcdStore {
     /// Served from the cache's watch when its history reaches back to `after` (one etcd
     /// watch for all of them, see `EtcdWatchFanOut`), otherwise by a watch of etcd's own.
     public func watch(prefix: String, after: Revision) async throws(StoreError) -> AsyncStream<WatchMessage> {
-        guard prefix.hasPrefix(EtcdCache.prefix) else { return try await watch(prefix: prefix, after: after, withPrevious: true) }
-        let state = try await revisions()
-        if after + 1 < state.compacted { throw .compacted(requested: after, compacted: state.compacted) }
-        if after > state.current { throw .futureRevision(requested: after, current: state.current) }
-        if let stream = cache.watches.watch(prefix: prefix, after: after) { return stream }
-        return try await watch(prefix: prefix, after: after, withPrevious: true)
+        try await checkWatchStart(after)
+        if prefix.hasPrefix(EtcdCache.prefix), let stream = cache.watches.watch(prefix: prefix, after: after) { return stream }
+        return try await etcdWatch(prefix: prefix, after: after, withPrevious: true)
     }
 
+    /// A watch of etcd's own (the cache follows the store through one without previous values).
     func watch(prefix: String, after: Revision, withPrevious: Bool) async throws(StoreError) -> AsyncStream<WatchMessage> {
+        try await checkWatchStart(after)
+        return try await etcdWatch(prefix: prefix, after: after, withPrevious: withPrevious)
+    }
+
+    /// A watch may start only from a revision etcd still has and has reached.
+    private func checkWatchStart(_ after: Revision) async throws(StoreError) {
         let state = try await revisions()
         if after + 1 < state.compacted { throw .compacted(requested: after, compacted: state.compacted) }
         if after > state.current { throw .futureRevision(requested: after, current: state.current) }
+    }
+
+    private func etcdWatch(prefix: String, after: Revision, withPrevious: Bool) async throws(StoreError) -> AsyncStream<WatchMessage> {
         let (stream, continuation) = AsyncStream<WatchMessage>.makeStream(bufferingPolicy: .bufferingOldest(bufferLimit + 2))
         guard let id = await watchers.add(prefix: prefix, after: after, withPrevious: withPrevious, output: continuation) else {
             throw .unavailable("the etcd store is closed")
