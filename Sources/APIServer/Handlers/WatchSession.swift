@@ -61,11 +61,14 @@ struct WatchSession: Sendable {
             try await emit(Self.errorEvent(StatusError.from(error, def, name: "")))
             return
         }
+        // Decided once per watch, not per event.
+        let pinned = pinnedName
+        let filtering = filtersOnObject
         for await message in stream {
             switch message {
             case .events(let events):
                 for e in events {
-                    if let out = try translate(e) { try await emit(out) }
+                    if let out = try translate(e, pinnedName: pinned, filtering: filtering) { try await emit(out) }
                 }
             case .progress(let revision):
                 if allowBookmarks { try await emit(bookmark(revision, initialEnd: false)) }
@@ -99,9 +102,8 @@ struct WatchSession: Sendable {
         return !fieldSelector.requirements.allSatisfy { $0.field == "metadata.name" && !$0.negated && $0.value == name }
     }
 
-    private func translate(_ e: StoreEvent) throws(StatusError) -> Event? {
+    private func translate(_ e: StoreEvent, pinnedName: String?, filtering: Bool) throws(StatusError) -> Event? {
         if let name = pinnedName, !e.kv.key.hasSuffix("/" + name) { return nil }
-        let filtering = filtersOnObject
         if rawJSON && !filtering, let raw = RawObject.withResourceVersion(e.kv) {
             let type = e.kind == .delete ? "DELETED" : (e.previous == nil ? "ADDED" : "MODIFIED")
             return Event(type: type, object: .null, raw: raw)
