@@ -45,7 +45,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "StoreTesting", dependencies: ["Store", "ChildProcesses"], swiftSettings: strict),
+        .target(name: "StoreTesting", dependencies: ["Store", "ChildProcesses", "TestPorts"], swiftSettings: strict),
+        // Loopback ports for servers started by tests, never handed out twice in a process.
+        .target(name: "TestPorts", swiftSettings: strict),
         // posix_spawn file actions glibc declares only under _GNU_SOURCE.
         .target(name: "CSpawn"),
         // Child processes without Foundation's Process (see SpawnedProcess).
@@ -151,7 +153,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         // Real DNS servers (BIND, PowerDNS, moto, a fake Azure) run as test processes.
-        .target(name: "DNSProviderTesting", dependencies: ["ChildProcesses"], swiftSettings: strict),
+        .target(name: "DNSProviderTesting", dependencies: ["ChildProcesses", "TestPorts"], swiftSettings: strict),
         .target(name: "FederationAPI", dependencies: ["KubeAPI", "KubeClient"], swiftSettings: strict),
         .target(
             name: "Federation",
@@ -239,7 +241,7 @@ let package = Package(
             name: "MeridianCLITests",
             dependencies: [
                 "MeridianCLI", "KubeAPI", "KubeClient", "Reconcile", "DNSProviders", "DNSProviderTesting", "StoreTesting",
-                "ChildProcesses",
+                "ChildProcesses", "TestPorts",
             ]),
     ]
 )

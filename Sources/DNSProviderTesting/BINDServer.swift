@@ -51,13 +51,14 @@ public final class BINDServer: Sendable {
         let configFile = directory.appendingPathComponent("named.conf")
         try configuration.write(to: configFile, atomically: true, encoding: .utf8)
         process = try ChildProcess("/usr/sbin/named", ["-g", "-n", "1", "-c", configFile.path], directory: directory)
-        let (port, zone) = (port, zone)
+        let (port, zone, key) = (port, zone, "\(algorithm):\(keyName):\(secret)")
         // Over TCP, which updates and transfers use: named can answer on UDP a moment before
-        // its TCP listener takes connections.
+        // its TCP listener takes connections. Signed with this server's own key, so that only
+        // this named counts (another on the same port fails the signature check).
         let up = await TestEnvironment.poll(timeout: .seconds(20)) { () -> Bool? in
             let soa = try? await TestEnvironment.run(
-                "/usr/bin/dig", ["@127.0.0.1", "-p", "\(port)", "+tcp", "+short", "+time=1", "+tries=1", zone, "SOA"])
-            return soa?.output.isEmpty == false ? true : nil
+                "/usr/bin/dig", ["@127.0.0.1", "-p", "\(port)", "-y", key, "+tcp", "+short", "+time=1", "+tries=1", zone, "SOA"])
+            return soa?.output.hasPrefix("ns.\(zone). hostmaster.\(zone).") == true ? true : nil
         }
         guard up == true else { throw TestServerError.didNotStart("named", log: process.log) }
     }

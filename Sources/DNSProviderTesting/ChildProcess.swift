@@ -1,5 +1,6 @@
 import ChildProcesses
 import Foundation
+import TestPorts
 
 /// A server a test starts as its own child process: output to a log file in its
 /// directory, stopped by its PID (never by name: other people's processes run here).
@@ -35,36 +36,9 @@ public enum TestEnvironment {
         return url
     }
 
-    /// A loopback port free for both TCP and UDP right now.
-    public static func freePort() -> Int {
-        for _ in 0..<50 {
-            let port = bound(stream: true, 0)
-            if port > 0, bound(stream: false, port) == port { return port }
-        }
-        return 0
-    }
-
-    /// Binds a TCP or UDP socket to 127.0.0.1:`port` and closes it; the port it got, or -1.
-    private static func bound(stream: Bool, _ port: Int) -> Int {
-        #if canImport(Glibc)
-            let fd = socket(AF_INET, Int32(stream ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
-        #else
-            let fd = socket(AF_INET, stream ? SOCK_STREAM : SOCK_DGRAM, 0)
-        #endif
-        guard fd >= 0 else { return -1 }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let result = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        return result ? Int(UInt16(bigEndian: address.sin_port)) : -1
-    }
+    /// A loopback port free for both TCP and UDP right now, never handed out before in this
+    /// process (`LoopbackPorts`); 0 if none is left.
+    public static func freePort() -> Int { (try? LoopbackPorts.free()) ?? 0 }
 
     /// Runs `body` until it returns a value or `timeout` passes.
     public static func poll<T>(timeout: Duration, every interval: Duration = .milliseconds(100), _ body: () async throws -> T?)

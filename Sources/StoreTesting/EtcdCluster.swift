@@ -1,5 +1,6 @@
 import ChildProcesses
 import Foundation
+import TestPorts
 
 #if canImport(Glibc)
     import Glibc
@@ -171,44 +172,10 @@ public final class EtcdCluster: @unchecked Sendable {
         return TLSFiles(caFile: "\(dir)/ca.crt", certFile: "\(dir)/etcd.crt", keyFile: "\(dir)/etcd.key")
     }
 
-    /// Ports free right now on 127.0.0.1 (held together so they differ), chosen below the
-    /// kernel's ephemeral range: a port from that range can be taken by any outgoing
-    /// connection (tests open many) between this check and etcd binding it.
-    public static func freePorts(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { for s in sockets { close(s) } }
-        var ports: [Int] = []
-        let candidates = 10_000..<max(ephemeralRangeStart, 10_001)
-        var attempts = 0
-        while ports.count < count {
-            attempts += 1
-            guard attempts < 10_000 else { throw Failure(description: "no free port below \(candidates.upperBound)") }
-            let port = Int.random(in: candidates)
-            guard !ports.contains(port) else { continue }
-            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard s >= 0 else { throw Failure(description: "socket() failed") }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = UInt16(port).bigEndian
-            let bound = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-            if bound {
-                sockets.append(s)
-                ports.append(port)
-            } else {
-                close(s)
-            }
-        }
-        return ports
-    }
-
-    /// The first port of `net.ipv4.ip_local_port_range` (32768 when it cannot be read).
-    static var ephemeralRangeStart: Int {
-        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
-        return text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
-    }
+    /// Ports free right now on 127.0.0.1, distinct and never handed out before in this process
+    /// (`LoopbackPorts`: below the ephemeral range, so no outgoing connection takes one
+    /// between this check and etcd binding it).
+    public static func freePorts(_ count: Int) throws -> [Int] { try LoopbackPorts.free(count) }
 
     /// A plain HTTP/1.0 GET on loopback; nil when nothing answers.
     static func httpGet(port: Int, path: String) -> String? {

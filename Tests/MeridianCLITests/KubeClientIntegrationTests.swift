@@ -3,6 +3,7 @@ import KubeAPI
 import KubeClient
 import Logging
 import Synchronization
+import TestPorts
 import Testing
 
 /// Meridian's Kubernetes client against a real `meridian apiserver`.
@@ -272,17 +273,5 @@ func eventually(timeout: Duration = .seconds(20), _ condition: () async -> Bool)
     }
 }
 
-/// A TCP port nothing listens on right now (bound and released).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    guard bound == 0 else { throw MeridianProcess.Failure("cannot bind a probe socket") }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+/// A loopback port nothing listens on right now (`LoopbackPorts`: never handed out twice).
+func freePort() throws -> Int { try LoopbackPorts.free() }
